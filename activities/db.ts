@@ -1,0 +1,177 @@
+// Opens Duban's database: PostgreSQL when DATABASE_URL is set (production and
+// the integration tests), otherwise the embedded PGlite (Postgres in WASM)
+// under DUBAN_HOME/pgdata. Both get the same schema and migrations.
+//
+// PGlite is one process's database. `duban up` owns it and also serves it on a
+// loopback port (pglite-socket), writing that port to pgdata.server.json; any
+// other duban command then connects through that port as if it were
+// PostgreSQL. With no `duban up` running, a command opens the files itself,
+// guarded by a lock file so two processes never open them at once.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+import { applyMigrations, type MigrationResult, type SqlRunner } from '../prisma/migrate.ts';
+import type { Config } from '../worker/config.ts';
+
+export type { PrismaClient } from '../generated/prisma/client.ts';
+export { Prisma } from '../generated/prisma/client.ts';
+
+export interface Database {
+  prisma: PrismaClient;
+  /** raw SQL on the same database (migrations, health checks, bulk work) */
+  sql: SqlRunner;
+  kind: 'postgresql' | 'pglite' | 'pglite-socket';
+  /** where it is, for people: a URL without password, or a folder */
+  location: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseBusyError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`嵌入式数据库 ${dir} 正被进程 ${pid} 使用；请先结束它，或在 duban up 运行时再执行本命令（将经由其端口连接）`);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+export interface OpenOptions {
+  /** apply pending migrations first (default true) */
+  migrate?: boolean;
+  /** embedded only: serve the database to other processes on this port (duban up) */
+  servePort?: number;
+}
+
+export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database & { migrations?: MigrationResult }> {
+  const db = config.database.url
+    ? await openPostgres(config.database.url)
+    : await openEmbedded(config.database.embeddedDir, options.servePort);
+  if (options.migrate !== false) {
+    try {
+      return Object.assign(db, { migrations: await applyMigrations(db.sql) });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+  return db;
+}
+
+export async function openPostgres(url: string, max = 5): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max });
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const safe = new URL(url);
+  safe.password = '';
+  return {
+    prisma,
+    sql: poolRunner(pool),
+    kind: 'postgresql',
+    location: safe.toString(),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * A runner that keeps one connection for a migration's BEGIN…COMMIT: a pool
+ * would hand each statement to a different connection.
+ */
+function poolRunner(pool: pg.Pool): SqlRunner {
+  let held: pg.PoolClient | undefined;
+  let depth = 0;
+  return {
+    async exec(sql) {
+      const trimmed = sql.trim().toUpperCase();
+      if (trimmed === 'BEGIN') {
+        held ??= await pool.connect();
+        depth++;
+      }
+      const client = held ?? pool;
+      try {
+        return await client.query(sql);
+      } finally {
+        if ((trimmed === 'COMMIT' || trimmed === 'ROLLBACK') && held && --depth === 0) {
+          held.release();
+          held = undefined;
+        }
+      }
+    },
+    async query(sql, params) {
+      const res = await (held ?? pool).query(sql, params as unknown[]);
+      return { rows: res.rows };
+    },
+  };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+interface ServerInfo {
+  pid: number;
+  port: number;
+}
+
+function readJson<T>(file: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function openEmbedded(dir: string, servePort?: number): Promise<Database> {
+  mkdirSync(dir, { recursive: true });
+  const serverFile = `${dir}.server.json`;
+  const lockFile = `${dir}.lock`;
+  const server = readJson<ServerInfo>(serverFile);
+  if (server && server.pid !== process.pid && pidAlive(server.pid) && servePort === undefined) {
+    // `duban up` is running: talk to its socket. PGlite serves one query at a
+    // time, so one connection is all we ask for.
+    const url = `postgresql://postgres@127.0.0.1:${server.port}/postgres?sslmode=disable`;
+    const db = await openPostgres(url, 1);
+    return { ...db, kind: 'pglite-socket', location: `${dir}（经 duban up 的端口 ${server.port}）` };
+  }
+
+  const lock = readJson<{ pid: number }>(lockFile);
+  if (lock && lock.pid !== process.pid && pidAlive(lock.pid)) throw new DatabaseBusyError(dir, lock.pid);
+  writeFileSync(lockFile, JSON.stringify({ pid: process.pid }));
+
+  const pglite = new PGlite(dir);
+  await pglite.waitReady;
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  let socket: PGLiteSocketServer | undefined;
+  if (servePort !== undefined) {
+    socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: servePort, maxConnections: 8 } as ConstructorParameters<typeof PGLiteSocketServer>[0]);
+    await socket.start();
+    writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port: servePort } satisfies ServerInfo));
+  }
+  return {
+    prisma,
+    sql: {
+      exec: (sql) => pglite.exec(sql),
+      query: async (sql, params) => ({ rows: (await pglite.query(sql, params as unknown[])).rows as never[] }),
+    },
+    kind: 'pglite',
+    location: path.resolve(dir),
+    async close() {
+      if (socket) {
+        await socket.stop();
+        rmSync(serverFile, { force: true });
+      }
+      await prisma.$disconnect();
+      await pglite.close();
+      if (existsSync(lockFile) && readJson<{ pid: number }>(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+    },
+  };
+}

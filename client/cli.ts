@@ -1,0 +1,62 @@
+// `duban <command>`: one file per command under client/commands/, loaded only
+// when asked for, so `duban --help` and small commands start fast.
+import { createContext, reportError, EXIT_BAD_INPUT, type CommandContext } from './output.ts';
+
+export type CommandRun = (args: string[], ctx: CommandContext) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandRun }> }> = {
+  up: { summary: '启动内嵌环境：Temporal、数据库、邮件收发、worker、网页（Ctrl-C 停止）', load: () => import('./commands/up.ts') },
+  migrate: { summary: '对数据库执行迁移（嵌入式 PGlite 或 DATABASE_URL）', load: () => import('./commands/migrate.ts') },
+  seed: { summary: '载入示例任务集（可重复执行）', load: () => import('./commands/seed.ts') },
+  import: { summary: 'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--apply]', load: () => import('./commands/import.ts') },
+  start: { summary: 'duban start <taskSetId>：为任务集的每项任务启动工作流', load: () => import('./commands/start.ts') },
+  status: { summary: 'duban status [<taskSetId>]：任务集与任务的状态、亮灯', load: () => import('./commands/status.ts') },
+  report: { summary: 'duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json', load: () => import('./commands/report.ts') },
+  simulate: { summary: 'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]', load: () => import('./commands/simulate.ts') },
+  inbox: { summary: 'duban inbox parse <file.eml> | ingest <file.eml…>', load: () => import('./commands/inbox.ts') },
+  audit: { summary: 'duban audit timeline <workflowId> | replay [--all|<workflowId>] | verify [<taskSetId>]', load: () => import('./commands/audit.ts') },
+  health: { summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker）', load: () => import('./commands/health.ts') },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    '用法：duban <命令> [参数] [--json]',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    '加 --json 时，标准输出为一个 JSON 文档，说明文字写到标准错误。退出码：0 成功，1 失败，2 输入有误。',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  const args = argv.filter((a) => a !== '--json');
+  const ctx = createContext(json);
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : EXIT_BAD_INPUT;
+  }
+  const command = commands[name];
+  if (!command) {
+    ctx.say(`未知命令：${name}\n\n${usage()}`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    const { run } = await command.load();
+    return await run(rest, ctx);
+  } catch (err) {
+    return reportError(err, ctx);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`失败：${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,156 @@
+// All of Duban's configuration, read and validated in one place. Every other
+// module takes a Config; nothing else reads process.env. A wrong value is one
+// clear Chinese message naming the variable (ConfigError), never a stack trace.
+import { z } from 'zod';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`配置错误：环境变量 ${variable} ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { message: '应为 true 或 false' })
+    .default(fallback)
+    .transform((v) => (v === '' ? fallback === 'true' : v === 'true' || v === '1' || v === 'yes'));
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .url()
+    .refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
+      message: `应以 ${protocols.map((p) => p + '://').join(' 或 ')} 开头`,
+    });
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** The variables, with what each means; `.env.example` documents the same list. */
+const schema = z.object({
+  DUBAN_HOME: z.string().default('.duban'),
+  TEMPORAL_ADDRESS: optional(z.string().regex(/^[\w.-]+:\d+$/, '应为 host:port，例如 127.0.0.1:7233')),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('duban'),
+  TEMPORAL_TLS: flag('false'),
+  TEMPORAL_TLS_CERT: optional(z.string()),
+  TEMPORAL_TLS_KEY: optional(z.string()),
+  TEMPORAL_TLS_CA: optional(z.string()),
+  TEMPORAL_API_KEY: optional(z.string()),
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  DATABASE_URL: optional(url(['postgres', 'postgresql'])),
+  SMTP_URL: optional(url(['smtp', 'smtps'])),
+  SMTP_CATCHER_PORT: port(2525),
+  IMAP_URL: optional(url(['imap', 'imaps'])),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(60),
+  MAIL_SINCE: optional(z.string().date('应为日期 YYYY-MM-DD')),
+  MAIL_FROM: z.string().min(3).default('区政府督查室 <duban@duban.test>'),
+  REPLY_INBOX: z.string().regex(/^[\w.-]+$/, '应为邮箱本地部分，例如 duban').default('duban'),
+  REPLY_DOMAIN: z.string().regex(/^[\w.-]+\.[a-z]{2,}$/i, '应为域名，例如 duban.test').default('duban.test'),
+  BOUNCE_ADDRESS: optional(z.string().email('应为邮箱地址')),
+  OFFICE_EMAIL: z.string().email('应为邮箱地址').default('ducha@duban.test'),
+  TOKEN_SECRET: optional(z.string().min(32, '至少 32 个字符')),
+  TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(60),
+  WEB_PORT: port(3000),
+  WEB_HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: optional(url(['http', 'https'])),
+  DUBAN_SAMPLE: flag('true'),
+});
+
+export type Config = {
+  home: string;
+  temporal: {
+    address: string;
+    embedded: boolean;
+    namespace: string;
+    taskQueue: string;
+    tls: boolean;
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsCa?: string;
+    apiKey?: string;
+    port: number;
+    uiPort: number;
+  };
+  database: { url?: string; embeddedDir: string };
+  smtp: { url: string; embedded: boolean; catcherPort: number };
+  imap: { url?: string; pollSeconds: number; since?: string };
+  mail: { from: string; replyInbox: string; replyDomain: string; bounceAddress: string; officeEmail: string };
+  tokens: { secret: string; ttlDays: number };
+  web: { port: number; host: string; publicUrl: string };
+  loadSample: boolean;
+};
+
+/** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    throw new ConfigError(variable, `的值 ${JSON.stringify(env[variable] ?? '')} 无效：${issue.message}`);
+  }
+  const e = parsed.data;
+  const home = path.resolve(e.DUBAN_HOME);
+  if (e.TEMPORAL_TLS && (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY))) {
+    throw new ConfigError(e.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', '须与另一个一同设置（客户端证书和私钥）');
+  }
+  for (const name of ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA'] as const) {
+    const file = e[name];
+    if (file && !existsSync(file)) throw new ConfigError(name, `指向的文件不存在：${file}`);
+  }
+  const embeddedTemporal = !e.TEMPORAL_ADDRESS;
+  return {
+    home,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS ?? `127.0.0.1:${e.TEMPORAL_PORT}`,
+      embedded: embeddedTemporal,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: e.TEMPORAL_TLS,
+      tlsCert: e.TEMPORAL_TLS_CERT,
+      tlsKey: e.TEMPORAL_TLS_KEY,
+      tlsCa: e.TEMPORAL_TLS_CA,
+      apiKey: e.TEMPORAL_API_KEY,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    database: { url: e.DATABASE_URL, embeddedDir: path.join(home, 'pgdata') },
+    smtp: {
+      url: e.SMTP_URL ?? `smtp://127.0.0.1:${e.SMTP_CATCHER_PORT}`,
+      embedded: !e.SMTP_URL,
+      catcherPort: e.SMTP_CATCHER_PORT,
+    },
+    imap: { url: e.IMAP_URL, pollSeconds: e.IMAP_POLL_SECONDS, since: e.MAIL_SINCE },
+    mail: {
+      from: e.MAIL_FROM,
+      replyInbox: e.REPLY_INBOX,
+      replyDomain: e.REPLY_DOMAIN,
+      bounceAddress: e.BOUNCE_ADDRESS ?? `${e.REPLY_INBOX}-bounces@${e.REPLY_DOMAIN}`,
+      officeEmail: e.OFFICE_EMAIL,
+    },
+    tokens: { secret: e.TOKEN_SECRET ?? embeddedSecret(home, env), ttlDays: e.TOKEN_TTL_DAYS },
+    web: { port: e.WEB_PORT, host: e.WEB_HOST, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}` },
+    loadSample: e.DUBAN_SAMPLE,
+  };
+}
+
+/**
+ * Without TOKEN_SECRET the embedded stack makes one and keeps it under
+ * DUBAN_HOME, so tokens in mails already sent stay valid after a restart.
+ * Production (a DATABASE_URL or SMTP_URL is set) must configure it.
+ */
+function embeddedSecret(home: string, env: NodeJS.ProcessEnv): string {
+  if (env.DATABASE_URL || env.SMTP_URL) {
+    throw new ConfigError('TOKEN_SECRET', '未设置：连接生产数据库或邮件服务器时必须配置回复令牌密钥（至少 32 个字符）');
+  }
+  const file = path.join(home, 'token-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(home, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
