@@ -23,7 +23,7 @@ const url = (protocols: string[]) =>
   z
     .string()
     .url()
-    .refine((v) => protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
+    .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
       message: `应以 ${protocols.map((p) => p + '://').join(' 或 ')} 开头`,
     });
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -43,6 +43,7 @@ const schema = z.object({
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   DATABASE_URL: optional(url(['postgres', 'postgresql'])),
+  EMBEDDED_DB_PORT: port(54329),
   SMTP_URL: optional(url(['smtp', 'smtps'])),
   SMTP_CATCHER_PORT: port(2525),
   IMAP_URL: optional(url(['imap', 'imaps'])),
@@ -76,7 +77,7 @@ export type Config = {
     port: number;
     uiPort: number;
   };
-  database: { url?: string; embeddedDir: string };
+  database: { url?: string; embeddedDir: string; servePort: number };
   smtp: { url: string; embedded: boolean; catcherPort: number };
   imap: { url?: string; pollSeconds: number; since?: string };
   mail: { from: string; replyInbox: string; replyDomain: string; bounceAddress: string; officeEmail: string };
@@ -118,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
     },
-    database: { url: e.DATABASE_URL, embeddedDir: path.join(home, 'pgdata') },
+    database: { url: e.DATABASE_URL, embeddedDir: path.join(home, 'pgdata'), servePort: e.EMBEDDED_DB_PORT },
     smtp: {
       url: e.SMTP_URL ?? `smtp://127.0.0.1:${e.SMTP_CATCHER_PORT}`,
       embedded: !e.SMTP_URL,

@@ -1,0 +1,24 @@
+// `duban health`: each part's health, as the dashboard shows it; exit 1 if any is down.
+import { loadConfig } from '../../worker/config.ts';
+import { openDatabase, type Database } from '../../activities/db.ts';
+import { connectClient } from '../../worker/temporal-connection.ts';
+import { checkHealth } from '../../worker/health.ts';
+import type { Client } from '@temporalio/client';
+import type { CommandContext } from '../output.ts';
+
+export async function run(_args: string[], ctx: CommandContext): Promise<number> {
+  const config = loadConfig();
+  let db: Database | undefined;
+  let client: Client | undefined;
+  try {
+    db = await openDatabase(config, { migrate: false }).catch(() => undefined);
+    client = await connectClient(config).catch(() => undefined);
+    const h = await checkHealth({ config, db, client });
+    const line = (name: string, p: { ok: boolean; detail: string }) => `${p.ok ? '✔' : '✘'} ${name}：${p.detail}`;
+    ctx.result(h, [line('Temporal', h.temporal), line('数据库', h.database), line('SMTP', h.smtp), line('Worker', h.worker)].join('\n'));
+    return h.ok ? 0 : 1;
+  } finally {
+    await client?.connection.close();
+    await db?.close();
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The one test command (README; .ci/run calls exactly this): installs what the
+# tests need, then runs the whole vitest suite — unit tests, workflow tests on
+# the time-skipping server, integration tests on the real PostgreSQL of this
+# machine, SMTP and a private dovecot IMAP server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+# Debian packages the integration tests use as real peers.
+need_apt=()
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "[test] 安装 Debian 软件包：${need_apt[*]}" >&2
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+  else
+    sudo apt-get update -qq >&2 && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >&2
+  fi
+fi
+
+# PostgreSQL must be up (the tests create and drop their own databases).
+pg_url="${DUBAN_TEST_PG_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+if ! node -e "const pg=require('pg');const c=new pg.Client('$pg_url');c.connect().then(()=>c.end()).catch(e=>{console.error(e.message);process.exit(1)})" 2>/dev/null; then
+  echo "[test] 无法连接 PostgreSQL（$pg_url）。启动它：pg_ctlcluster --skip-systemctl-redirect \$(ls /etc/postgresql) main start" >&2
+  exit 1
+fi
+
+results=.tools/vitest-results.json
+rm -f "$results"
+status=0
+node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+# A plain closing line any CI can read.
+if [ -f "$results" ]; then
+  node -e "const r=require('./$results');console.log('vitest: '+r.numPassedTests+' passed, '+r.numFailedTests+' failed, '+(r.numPendingTests+r.numTodoTests)+' skipped')"
+fi
+exit $status

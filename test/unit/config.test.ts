@@ -1,0 +1,72 @@
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, ConfigError } from '../../worker/config.ts';
+
+const home = () => mkdtempSync(path.join(tmpdir(), 'duban-config-'));
+
+describe('configuration', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const c = loadConfig({ DUBAN_HOME: home() });
+    expect(c.temporal.embedded).toBe(true);
+    expect(c.temporal.address).toBe('127.0.0.1:7233');
+    expect(c.temporal.uiPort).toBe(8233);
+    expect(c.database.url).toBeUndefined();
+    expect(c.smtp.embedded).toBe(true);
+    expect(c.smtp.url).toBe('smtp://127.0.0.1:2525');
+    expect(c.web.port).toBe(3000);
+    expect(c.web.publicUrl).toBe('http://localhost:3000');
+    expect(c.mail.bounceAddress).toBe('duban-bounces@duban.test');
+  });
+
+  it('keeps the generated token secret across restarts, so tokens already mailed stay valid', () => {
+    const h = home();
+    const first = loadConfig({ DUBAN_HOME: h }).tokens.secret;
+    expect(first).toHaveLength(64);
+    expect(loadConfig({ DUBAN_HOME: h }).tokens.secret).toBe(first);
+    expect(readFileSync(path.join(h, 'token-secret'), 'utf8').trim()).toBe(first);
+  });
+
+  it.each([
+    ['WEB_PORT', 'abc'],
+    ['WEB_PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x@y/z'],
+    ['SMTP_URL', 'http://mail.example'],
+    ['IMAP_URL', 'not a url'],
+    ['TEMPORAL_ADDRESS', 'no-port'],
+    ['TOKEN_SECRET', 'short'],
+    ['TEMPORAL_TLS', 'maybe'],
+    ['MAIL_SINCE', '2022/01/01'],
+    ['OFFICE_EMAIL', 'not-an-address'],
+  ])('names the variable in one Chinese message when %s=%s', (name, value) => {
+    let error: unknown;
+    try {
+      loadConfig({ DUBAN_HOME: home(), [name]: value });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(name);
+    expect((error as Error).message).toContain(`环境变量 ${name}`);
+    expect((error as Error).message).toContain(value);
+  });
+
+  it('requires a token secret in production', () => {
+    expect(() => loadConfig({ DUBAN_HOME: home(), DATABASE_URL: 'postgresql://u@db:5432/duban' })).toThrow(/TOKEN_SECRET/);
+    const c = loadConfig({ DUBAN_HOME: home(), DATABASE_URL: 'postgresql://u@db:5432/duban', TOKEN_SECRET: 'k'.repeat(40) });
+    expect(c.database.url).toBe('postgresql://u@db:5432/duban');
+  });
+
+  it('wants a TLS client certificate and key together, and files that exist', () => {
+    expect(() => loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS: 'true', TEMPORAL_TLS_CERT: '/etc/hostname' })).toThrow(/TEMPORAL_TLS_KEY/);
+    expect(() => loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS_CA: '/no/such/ca.pem' })).toThrow(/TEMPORAL_TLS_CA.*不存在/);
+  });
+
+  it('points at an external cluster when TEMPORAL_ADDRESS is set', () => {
+    const c = loadConfig({ DUBAN_HOME: home(), TEMPORAL_ADDRESS: 'temporal.gov.internal:7233', TEMPORAL_NAMESPACE: 'duban-prod' });
+    expect(c.temporal.embedded).toBe(false);
+    expect(c.temporal.address).toBe('temporal.gov.internal:7233');
+    expect(c.temporal.namespace).toBe('duban-prod');
+  });
+});

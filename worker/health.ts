@@ -1,0 +1,97 @@
+// Each part's health, as the dashboard and `duban health` show it: Temporal
+// reachable, database migrated, SMTP accepting, worker polling its queue.
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { listMigrations } from '../prisma/migrate.ts';
+import type { Database } from '../activities/db.ts';
+import type { Config } from './config.ts';
+import { portOpen } from './temporal-server.ts';
+
+export interface PartHealth {
+  ok: boolean;
+  /** Chinese, for people */
+  detail: string;
+}
+
+export interface Health {
+  ok: boolean;
+  temporal: PartHealth;
+  database: PartHealth;
+  smtp: PartHealth;
+  worker: PartHealth;
+}
+
+async function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${ms / 1000} 秒内无响应`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function checkTemporal(config: Config, client?: Client): Promise<PartHealth> {
+  if (!client) return { ok: false, detail: '未连接' };
+  try {
+    const info = await within(3000, client.workflowService.getSystemInfo({}));
+    return { ok: true, detail: `${config.temporal.address}（命名空间 ${config.temporal.namespace}，服务器 ${info.serverVersion || '开发版'}）` };
+  } catch (err) {
+    return { ok: false, detail: `${config.temporal.address} 不可达：${(err as Error).message}` };
+  }
+}
+
+export async function checkDatabase(db?: Database): Promise<PartHealth> {
+  if (!db) return { ok: false, detail: '未打开' };
+  try {
+    const expected = listMigrations().map((m) => m.name);
+    const { rows } = await within(
+      3000,
+      db.sql.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL'),
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    const missing = expected.filter((m) => !applied.has(m));
+    const kind = db.kind === 'postgresql' ? 'PostgreSQL' : 'PGlite（嵌入式）';
+    if (missing.length) return { ok: false, detail: `${kind}：还有 ${missing.length} 个迁移未执行（${missing.join('、')}）` };
+    return { ok: true, detail: `${kind}，已迁移（${expected.length} 个迁移）：${db.location}` };
+  } catch (err) {
+    return { ok: false, detail: `查询失败：${(err as Error).message}` };
+  }
+}
+
+export async function checkSmtp(config: Config): Promise<PartHealth> {
+  const url = new URL(config.smtp.url);
+  const port = Number(url.port || (url.protocol === 'smtps:' ? 465 : 587));
+  const open = await portOpen(port, url.hostname, 2000);
+  const what = config.smtp.embedded ? `内置邮件收集器 ${url.hostname}:${port}` : `SMTP 服务器 ${url.hostname}:${port}`;
+  return open ? { ok: true, detail: `${what} 正在监听` } : { ok: false, detail: `${what} 无法连接` };
+}
+
+export async function checkWorker(config: Config, client?: Client): Promise<PartHealth> {
+  if (!client) return { ok: false, detail: 'Temporal 未连接' };
+  try {
+    const res = await within(
+      3000,
+      client.workflowService.describeTaskQueue({
+        namespace: config.temporal.namespace,
+        taskQueue: { name: config.temporal.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      }),
+    );
+    const pollers = res.pollers?.length ?? 0;
+    return pollers > 0
+      ? { ok: true, detail: `任务队列 ${config.temporal.taskQueue} 有 ${pollers} 个 worker 在轮询` }
+      : { ok: false, detail: `任务队列 ${config.temporal.taskQueue} 没有 worker 在轮询` };
+  } catch (err) {
+    return { ok: false, detail: `查询失败：${(err as Error).message}` };
+  }
+}
+
+export async function checkHealth(parts: { config: Config; db?: Database; client?: Client }): Promise<Health> {
+  const [t, d, s, w] = await Promise.all([
+    checkTemporal(parts.config, parts.client),
+    checkDatabase(parts.db),
+    checkSmtp(parts.config),
+    checkWorker(parts.config, parts.client),
+  ]);
+  return { ok: t.ok && d.ok && s.ok && w.ok, temporal: t, database: d, smtp: s, worker: w };
+}

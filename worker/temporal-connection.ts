@@ -1,0 +1,38 @@
+// Connections to Temporal from the configuration: the client's (CLI, web,
+// `duban up`) and the worker's native one, with TLS / API key for a real
+// cluster (Temporal Cloud or self-hosted) and plain loopback for the embedded one.
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { Config } from './config.ts';
+
+function tlsOptions(config: Config) {
+  const t = config.temporal;
+  if (!t.tls && !t.apiKey) return undefined;
+  return {
+    clientCertPair: t.tlsCert && t.tlsKey ? { crt: readFileSync(t.tlsCert), key: readFileSync(t.tlsKey) } : undefined,
+    serverRootCACertificate: t.tlsCa ? readFileSync(t.tlsCa) : undefined,
+  };
+}
+
+export async function connectClient(config: Config): Promise<Client> {
+  try {
+    const connection = await Connection.connect({
+      address: config.temporal.address,
+      tls: tlsOptions(config),
+      apiKey: config.temporal.apiKey,
+      connectTimeout: '5s',
+    });
+    return new Client({ connection, namespace: config.temporal.namespace });
+  } catch (err) {
+    throw new Error(`无法连接 Temporal（${config.temporal.address}）：${(err as Error).message}。内嵌环境请先运行 ./duban up；连接已有集群请检查 TEMPORAL_ADDRESS。`, { cause: err });
+  }
+}
+
+export async function connectWorker(config: Config): Promise<NativeConnection> {
+  return NativeConnection.connect({
+    address: config.temporal.address,
+    tls: tlsOptions(config),
+    apiKey: config.temporal.apiKey,
+  });
+}
