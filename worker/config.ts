@@ -62,6 +62,9 @@ const schema = z.object({
   DUBAN_SAMPLE: flag('true'),
 });
 
+/** Every environment variable Duban reads (documented in .env.example and the README). */
+export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
 export type Config = {
   home: string;
   temporal: {

@@ -1,0 +1,9 @@
+# Duban's image for docker-compose.yml: the same sources, run through tsx.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN node scripts/prisma.js generate
+ENV NODE_ENV=production
+CMD ["node", "bin/duban.js", "worker"]
