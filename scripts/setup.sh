@@ -18,8 +18,12 @@ hash_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 # 1. npm packages, exactly as package-lock.json pins them.
 npm_key=$(hash_of package.json package-lock.json; node --version)
 if [ "$(cat "$STAMPS/npm" 2>/dev/null)" != "$npm_key" ] || [ ! -d node_modules ]; then
-  say "安装 npm 依赖 (npm ci)…"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  say "安装 npm 依赖（按 package-lock.json 锁定的版本）…"
+  # `npm install --no-save` rather than `npm ci`: the lock file written here
+  # leaves out other platforms' optional packages (@swc/core-darwin-*, …),
+  # which `npm ci` rejects as out of sync; install keeps the locked versions
+  # and writes nothing back.
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
   echo "$npm_key" > "$STAMPS/npm"
 fi
 
