@@ -16,7 +16,7 @@
 //   on or after that request are dropped, so a unit never has a monthly
 //   report and the final report open for the same weeks.
 
-import { addDays, atChinaTime, chinaMinutesOfDay, parseHhmm, toIsoDate, type WorkingCalendar } from './calendar.ts';
+import { addDays, atChinaTime, chinaMinutesOfDay, isIsoDate, parseHhmm, toIsoDate, type WorkingCalendar } from './calendar.ts';
 import type { IsoDate, Period, ScheduleSettings } from './types.ts';
 
 export const FINAL_PERIOD_ID = 'final';
@@ -197,9 +197,11 @@ export function validateSettings(settings: ScheduleSettings): string[] {
   if (settings.cadence.kind === 'custom') {
     if (settings.cadence.requests.length === 0) errors.push('自定义报送安排至少需要一个日期');
     settings.cadence.requests.forEach((r, i) => {
-      const ok = /^\d{4}-\d{2}-\d{2}$/.test(r.requestOn) && /^\d{4}-\d{2}-\d{2}$/.test(r.dueOn);
-      if (!ok) errors.push(`自定义报送第 ${i + 1} 次：日期格式应为 YYYY-MM-DD`);
-      else if (r.dueOn < r.requestOn) errors.push(`自定义报送第 ${i + 1} 次：截止日 ${r.dueOn} 早于请报日 ${r.requestOn}`);
+      if (!isIsoDate(r.requestOn) || !isIsoDate(r.dueOn)) {
+        errors.push(`自定义报送第 ${i + 1} 次：日期应为 YYYY-MM-DD 格式的有效日期`);
+      } else if (r.dueOn < r.requestOn) {
+        errors.push(`自定义报送第 ${i + 1} 次：截止日 ${r.dueOn} 早于请报日 ${r.requestOn}`);
+      }
     });
   }
   return errors;
