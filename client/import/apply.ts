@@ -1,0 +1,215 @@
+// Writes an import to the database in ONE transaction: the task set, its
+// units, tasks and assignments, and an audit event. Either all of it lands or
+// none of it does. Tasks whose workflows already run (state other than 未启动)
+// are never touched here: the diff lists them as blocked and the office
+// changes them through the workflow (延期 / 改派 / 撤销), which keeps the history
+// the source of truth.
+import type { Database } from '../../activities/db.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import type { ExistingTask, ExistingUnit } from './diff.ts';
+import type { DirectoryUnit, ImportDiff, ImportIssue, ParsedTask } from './types.ts';
+
+const TASK_CHUNK = 2000;
+const ASSIGNMENT_CHUNK = 5000;
+/** an interactive transaction that may write 50,000 tasks needs more than Prisma's 5 s default */
+const TX_OPTIONS = { maxWait: 60_000, timeout: 30 * 60_000 };
+
+export interface ExistingSet {
+  id: string;
+  name: string;
+  year: number;
+  tasks: (ExistingTask & { id: number })[];
+  units: (ExistingUnit & { id: number })[];
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+export async function loadExisting(db: Database, taskSetId: string): Promise<ExistingSet | undefined> {
+  const set = await db.prisma.taskSet.findUnique({ where: { id: taskSetId } });
+  if (!set) return undefined;
+  const units = await db.prisma.unit.findMany({ where: { taskSetId }, orderBy: { id: 'asc' } });
+  const unitName = new Map(units.map((u) => [u.id, u.name]));
+  const tasks = await db.prisma.task.findMany({
+    where: { taskSetId },
+    include: { assignments: { where: { active: true }, select: { unitId: true, role: true } } },
+    orderBy: { id: 'asc' },
+  });
+  return {
+    id: set.id,
+    name: set.name,
+    year: set.year,
+    units: units.map((u) => ({
+      id: u.id,
+      code: u.code,
+      name: u.name,
+      aliases: u.aliases,
+      type: u.type as DirectoryUnit['type'],
+      emails: u.emails,
+      leaderEmails: u.leaderEmails,
+      members: u.members,
+      attributes: (u.attributes ?? {}) as Record<string, string>,
+    })),
+    tasks: tasks.map((t) => ({
+      id: t.id,
+      seq: t.seq,
+      category: t.category,
+      group: t.group,
+      text: t.text,
+      deadline: isoDay(t.deadline),
+      continuing: t.continuing,
+      attributes: (t.attributes ?? {}) as Record<string, string>,
+      lead: t.assignments.filter((a) => a.role === 'lead').map((a) => unitName.get(a.unitId)!),
+      co: t.assignments.filter((a) => a.role === 'co').map((a) => unitName.get(a.unitId)!),
+      state: t.state,
+    })),
+  };
+}
+
+export interface ApplyInput {
+  taskSetId: string;
+  name: string;
+  year: number;
+  sourceFile: string;
+  sourceHash: string;
+  tasks: ParsedTask[];
+  units: DirectoryUnit[];
+  existing: ExistingSet | undefined;
+  diff: ImportDiff;
+  actor: string;
+  onRows?: (done: number, total: number) => void;
+}
+
+export const workflowIdFor = (taskSetId: string, seq: string) => `duban/${taskSetId}/${seq}`;
+
+function taskData(t: ParsedTask) {
+  return {
+    category: t.category,
+    group: t.group,
+    text: t.text,
+    deadline: new Date(`${t.deadline}T00:00:00Z`),
+    continuing: t.continuing,
+    deadlineRaw: t.deadlineRaw,
+    attributes: t.attributes,
+    sourceRow: t.sourceRow,
+  };
+}
+
+function unitData(u: DirectoryUnit) {
+  return {
+    code: u.code,
+    name: u.name,
+    aliases: u.aliases,
+    type: u.type,
+    emails: u.emails,
+    leaderEmails: u.leaderEmails,
+    members: u.members,
+    attributes: u.attributes,
+  };
+}
+
+/** Writes the import; returns warnings about what it kept (units still used by running tasks). */
+export async function applyImport(db: Database, input: ApplyInput): Promise<ImportIssue[]> {
+  const { taskSetId, diff, existing } = input;
+  const warnings: ImportIssue[] = [];
+  const nextTaskBySeq = new Map(input.tasks.map((t) => [t.seq, t]));
+  const nextUnitByName = new Map(input.units.map((u) => [u.name, u]));
+  const toWrite = diff.added.length + diff.changed.length;
+  let written = 0;
+
+  await db.prisma.$transaction(async (tx) => {
+    if (existing) {
+      await tx.taskSet.update({
+        where: { id: taskSetId },
+        data: { name: input.name, sourceFile: input.sourceFile, sourceHash: input.sourceHash },
+      });
+    } else {
+      await tx.taskSet.create({
+        data: { id: taskSetId, name: input.name, year: input.year, sourceFile: input.sourceFile, sourceHash: input.sourceHash },
+      });
+    }
+
+    // Units first: assignments point at them.
+    const unitId = new Map<string, number>((existing?.units ?? []).map((u) => [u.name, u.id]));
+    const addedUnits = diff.units.added.map((n) => ({ taskSetId, ...unitData(nextUnitByName.get(n)!) }));
+    if (addedUnits.length) {
+      const created = await tx.unit.createManyAndReturn({ data: addedUnits, select: { id: true, name: true } });
+      for (const u of created) unitId.set(u.name, u.id);
+    }
+    for (const n of diff.units.changed) {
+      await tx.unit.update({ where: { id: unitId.get(n)! }, data: unitData(nextUnitByName.get(n)!) });
+    }
+
+    // Tasks not yet started that left the table go; their assignments cascade.
+    if (diff.removed.length) {
+      await tx.task.deleteMany({ where: { taskSetId, seq: { in: diff.removed }, state: '未启动' } });
+    }
+
+    const assignments: Prisma.AssignmentCreateManyInput[] = [];
+    const assign = (taskId: number, t: ParsedTask) => {
+      for (const n of t.lead) assignments.push({ taskId, unitId: unitId.get(n)!, role: 'lead' });
+      for (const n of t.co) assignments.push({ taskId, unitId: unitId.get(n)!, role: 'co' });
+    };
+
+    const oldBySeq = new Map((existing?.tasks ?? []).map((t) => [t.seq, t]));
+    for (const { seq } of diff.changed) {
+      const old = oldBySeq.get(seq)!;
+      const t = nextTaskBySeq.get(seq)!;
+      // The state guard makes a workflow started between diff and write win: nothing is overwritten.
+      const res = await tx.task.updateMany({ where: { id: old.id, state: '未启动' }, data: taskData(t) });
+      if (res.count === 1) {
+        await tx.assignment.deleteMany({ where: { taskId: old.id } });
+        assign(old.id, t);
+      }
+      input.onRows?.(++written, toWrite);
+    }
+
+    for (let i = 0; i < diff.added.length; i += TASK_CHUNK) {
+      const chunk = diff.added.slice(i, i + TASK_CHUNK).map((seq) => nextTaskBySeq.get(seq)!);
+      const created = await tx.task.createManyAndReturn({
+        data: chunk.map((t) => ({ taskSetId, seq: t.seq, workflowId: workflowIdFor(taskSetId, t.seq), ...taskData(t) })),
+        select: { id: true, seq: true },
+      });
+      for (const c of created) assign(c.id, nextTaskBySeq.get(c.seq)!);
+      written += chunk.length;
+      input.onRows?.(written, toWrite);
+    }
+    for (let i = 0; i < assignments.length; i += ASSIGNMENT_CHUNK) {
+      await tx.assignment.createMany({ data: assignments.slice(i, i + ASSIGNMENT_CHUNK) });
+    }
+
+    // Units that left the directory go, unless a task (a running one) still names them.
+    for (const n of diff.units.removed) {
+      const id = unitId.get(n)!;
+      const used = await tx.assignment.count({ where: { unitId: id } });
+      if (used > 0) {
+        warnings.push({
+          file: input.sourceFile,
+          row: null,
+          column: null,
+          value: n,
+          message: `单位「${n}」已不在单位名录中，但仍有 ${used} 项已启动的任务交办给它，暂予保留；请通过改派处理`,
+        });
+      } else {
+        await tx.unit.delete({ where: { id } });
+      }
+    }
+
+    await tx.auditEvent.create({
+      data: {
+        actor: input.actor,
+        action: existing ? 'import.update' : 'import.create',
+        taskSetId,
+        details: {
+          sourceFile: input.sourceFile,
+          sourceHash: input.sourceHash,
+          added: diff.added.length,
+          changed: diff.changed.map((c) => c.seq),
+          removed: diff.removed,
+          blocked: diff.blocked.map((b) => b.seq),
+          units: diff.units,
+        },
+      },
+    });
+  }, TX_OPTIONS);
+  return warnings;
+}
