@@ -149,7 +149,10 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
 
   const pglite = new PGlite(dir);
   await pglite.waitReady;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+  // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the
+  // protocol is the same in 6.19 (the integration tests run on it), only the
+  // nominal types differ.
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
   let socket: PGLiteSocketServer | undefined;
   if (servePort !== undefined) {
     socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: servePort, maxConnections: 8 } as ConstructorParameters<typeof PGLiteSocketServer>[0]);
