@@ -1,0 +1,2 @@
+// Every activity the worker registers, built from its dependencies.
+export { createActivities, recordReport, type ActivityDeps, type TaskActivities } from './task-activities.ts';

@@ -1,0 +1,214 @@
+// The task workflow's side effects: the read model in the database and the
+// mails. One activity applies one wake-up's batch of effects, in order; each
+// effect is idempotent by its own key (unique rows, upserts, sendOnce), so a
+// retried batch writes once and sends nothing twice.
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { PrismaClient } from './db.ts';
+import { sendOnce, type MailDeps } from './mail/outbox.ts';
+import { composeMail } from './task-mail.ts';
+import type { Config } from '../worker/config.ts';
+import type { Effect, EffectBatch } from '../workflows/effects.ts';
+import type { ReportInput } from '../workflows/types.ts';
+
+export interface ActivityDeps {
+  prisma: PrismaClient;
+  mail: MailDeps;
+  config: Pick<Config, 'mail' | 'web' | 'tokens'>;
+}
+
+const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+export function createActivities(deps: ActivityDeps) {
+  const { prisma } = deps;
+  const taskIds = new Map<string, { id: number; taskSetId: string }>();
+
+  async function taskOf(workflowId: string) {
+    const cached = taskIds.get(workflowId);
+    if (cached) return cached;
+    const row = await prisma.task.findUnique({ where: { workflowId }, select: { id: true, taskSetId: true } });
+    if (!row) {
+      throw ApplicationFailure.nonRetryable(`数据库中没有工作流 ${workflowId} 对应的任务（请先导入任务集）`, 'TaskNotFound');
+    }
+    taskIds.set(workflowId, row);
+    return row;
+  }
+
+  async function apply(batch: EffectBatch, effect: Effect, task: { id: number; taskSetId: string }): Promise<number> {
+    const taskId = task.id;
+    switch (effect.type) {
+      case 'mail': {
+        const mail = composeMail(effect.mail, { workflowId: batch.workflowId, task: batch.task, config: deps.config });
+        if (!mail) {
+          log.warn('无收件地址，邮件未发送', { step: effect.mail.step });
+          return 0;
+        }
+        try {
+          const res = await sendOnce(deps.mail, mail);
+          return res.sent ? 1 : 0;
+        } catch (err) {
+          // A permanent refusal (5xx) will not heal by retrying: keep it on the dashboard, go on.
+          const code = (err as { responseCode?: number }).responseCode;
+          if (code !== undefined && code >= 500) {
+            const at = new Date();
+            for (const address of mail.to) {
+              await prisma.addressHealth.upsert({
+                where: { address },
+                create: { address, lastBounce: at, reason: (err as Error).message },
+                update: { failing: true, lastBounce: at, reason: (err as Error).message },
+              });
+            }
+            return 0;
+          }
+          throw err;
+        }
+      }
+      case 'request':
+        for (const unitName of effect.units) {
+          await prisma.request.upsert({
+            where: { taskId_unitName_period: { taskId, unitName, period: effect.period } },
+            create: { taskId, unitName, period: effect.period, requestedAt: new Date(effect.requestedAt), dueAt: dateOnly(effect.dueOn) },
+            update: {},
+          });
+        }
+        return 0;
+      case 'report':
+        await recordReport(prisma, taskId, effect.report, effect.accepted, effect.refusalReason);
+        return 0;
+      case 'reopen':
+        await prisma.request.updateMany({
+          where: { taskId, unitName: effect.unit, period: effect.period },
+          data: { status: 'open', reportedAt: null, dueAt: dateOnly(effect.dueOn) },
+        });
+        return 0;
+      case 'extended':
+        await prisma.task.update({ where: { id: taskId }, data: { deadline: dateOnly(effect.deadline) } });
+        return 0;
+      case 'escalation':
+        await prisma.escalation.upsert({
+          where: { key: effect.key },
+          create: { key: effect.key, taskId, unitName: effect.unit, period: effect.period, level: effect.level, at: new Date(effect.at) },
+          update: {},
+        });
+        return 0;
+      case 'light':
+        await prisma.lightChange.upsert({
+          where: { key: effect.key },
+          create: { key: effect.key, taskId, from: effect.from, to: effect.to, at: new Date(effect.at), cause: effect.cause },
+          update: {},
+        });
+        return 0;
+      case 'assignments':
+        await recordAssignments(prisma, task, effect.lead, effect.co, new Date(effect.at));
+        return 0;
+      case 'task':
+        await prisma.task.update({
+          where: { id: taskId },
+          data: {
+            state: effect.state,
+            light: effect.light,
+            nextDue: effect.nextDue ? dateOnly(effect.nextDue) : null,
+            lastReport: effect.lastReport,
+          },
+        });
+        return 0;
+      case 'verdict': {
+        const data = {
+          proposed: effect.proposed,
+          final: effect.final,
+          reason: effect.reason,
+          decidedBy: effect.decidedBy,
+          overridden: effect.overridden,
+          decidedAt: new Date(effect.at),
+        };
+        await prisma.verdict.upsert({ where: { taskId }, create: { taskId, ...data }, update: data });
+        await prisma.task.update({ where: { id: taskId }, data: { state: '已办结', nextDue: null } });
+        return 0;
+      }
+    }
+  }
+
+  return {
+    /** Applies one batch of the task workflow's effects; returns how many mails went out now. */
+    async applyEffects(batch: EffectBatch): Promise<{ mails: number }> {
+      const task = await taskOf(batch.workflowId);
+      let mails = 0;
+      for (const effect of batch.effects) mails += await apply(batch, effect, task);
+      return { mails };
+    },
+  };
+}
+
+export type TaskActivities = ReturnType<typeof createActivities>;
+
+/**
+ * A report row, accepted or refused (the refusal kept with its reason); the
+ * same key twice is one row. Exported for callers whose update was refused by
+ * the workflow's validator (the web form), so that refusal is kept too.
+ */
+export async function recordReport(
+  prisma: PrismaClient,
+  taskId: number,
+  r: ReportInput,
+  accepted: boolean,
+  refusalReason?: string,
+): Promise<void> {
+  await prisma.report.upsert({
+    where: { key: r.key },
+    create: {
+      key: r.key,
+      taskId,
+      unitName: r.unit,
+      period: r.period,
+      status: r.status,
+      percent: r.percent,
+      text: r.text,
+      reason: r.reason,
+      channel: r.channel,
+      inboundMessageId: r.inboundMessageId,
+      receivedAt: new Date(r.receivedAt),
+      accepted,
+      refusalReason,
+      needsReview: r.needsReview ?? false,
+    },
+    update: {},
+  });
+  if (accepted) {
+    await prisma.request.updateMany({
+      where: { taskId, unitName: r.unit, period: r.period },
+      data: { status: 'reported', reportedAt: new Date(r.receivedAt) },
+    });
+  }
+}
+
+/** Reassignment deactivates, never deletes: the old rows say who was responsible when. */
+async function recordAssignments(
+  prisma: PrismaClient,
+  task: { id: number; taskSetId: string },
+  lead: string[],
+  co: string[],
+  at: Date,
+): Promise<void> {
+  const units = await prisma.unit.findMany({ where: { taskSetId: task.taskSetId, name: { in: [...lead, ...co] } } });
+  const wanted = new Set<string>();
+  for (const [role, names] of [['lead', lead], ['co', co]] as const) {
+    for (const name of names) {
+      const unit = units.find((u) => u.name === name);
+      if (!unit) {
+        log.warn('单位不在名录中，未记录分工', { name });
+        continue;
+      }
+      wanted.add(`${unit.id}|${role}`);
+      await prisma.assignment.upsert({
+        where: { taskId_unitId_role: { taskId: task.id, unitId: unit.id, role } },
+        create: { taskId: task.id, unitId: unit.id, role, since: at },
+        update: { active: true, until: null },
+      });
+    }
+  }
+  const current = await prisma.assignment.findMany({ where: { taskId: task.id, active: true } });
+  for (const a of current) {
+    if (!wanted.has(`${a.unitId}|${a.role}`)) {
+      await prisma.assignment.update({ where: { id: a.id }, data: { active: false, until: at } });
+    }
+  }
+}

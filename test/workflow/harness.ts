@@ -1,0 +1,137 @@
+// Shared setup for the task workflow tests: the time-skipping server, a fresh
+// PostgreSQL database, the real activities with mail into nodemailer's JSON
+// transport (SentMail rows are what the tests read), one worker per file.
+// The server's clock starts today; the workflows run 2022 through
+// clockOffsetMs, and `advanceTo` moves the shared clock to a 2022 moment.
+import nodemailer from 'nodemailer';
+import type { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { timeSkippingEnv } from '../helpers/temporal.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { createActivities } from '../../activities/task-activities.ts';
+import { bundleWorkflows, buildTaskInputs, createWorker, type BuildOptions } from '../../worker/worker.ts';
+import { loadConfig } from '../../worker/config.ts';
+import { atChinaTime } from '../../workflows/calendar.ts';
+import type { taskWorkflow } from '../../workflows/task-workflow.ts';
+import type { PrismaClient } from '../../activities/db.ts';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+
+export const YEAR = 2022;
+/** Tuesday 4 January 2022, 08:00 China time: the tests' year begins here. */
+export const YEAR_START = atChinaTime('2022-01-04', '08:00');
+
+export interface UnitSpec {
+  name: string;
+  emails?: string[];
+  leaderEmails?: string[];
+}
+
+export interface TaskSpec {
+  seq: string;
+  category?: string;
+  text?: string;
+  deadline?: string;
+  lead: string[];
+  co?: string[];
+}
+
+let counter = 0;
+
+/** A task set with its units, tasks and assignments, as the importer leaves them. */
+export async function seedTaskSet(
+  prisma: PrismaClient,
+  spec: { units: UnitSpec[]; tasks: TaskSpec[]; settings?: object; year?: number },
+): Promise<string> {
+  const taskSetId = `t${Date.now().toString(36)}${(counter++).toString(36)}`;
+  await prisma.taskSet.create({
+    data: { id: taskSetId, name: '测试任务集', year: spec.year ?? YEAR, sourceFile: 'test', sourceHash: 'test', settings: spec.settings ?? {} },
+  });
+  const units = new Map<string, number>();
+  for (const [i, u] of spec.units.entries()) {
+    const slug = `u${i + 1}`;
+    const row = await prisma.unit.create({
+      data: {
+        taskSetId,
+        code: slug.toUpperCase(),
+        name: u.name,
+        emails: u.emails ?? [`${slug}@units.test`],
+        leaderEmails: u.leaderEmails ?? [`leader-${slug}@units.test`],
+      },
+    });
+    units.set(u.name, row.id);
+  }
+  for (const t of spec.tasks) {
+    const task = await prisma.task.create({
+      data: {
+        taskSetId,
+        seq: t.seq,
+        category: t.category ?? '重点工作',
+        text: t.text ?? `测试任务 ${t.seq}`,
+        deadline: new Date(`${t.deadline ?? `${YEAR}-12-31`}T00:00:00Z`),
+        workflowId: `duban/${taskSetId}/${t.seq}`,
+      },
+    });
+    for (const [role, names] of [['lead', t.lead], ['co', t.co ?? []]] as const) {
+      for (const name of names) await prisma.assignment.create({ data: { taskId: task.id, unitId: units.get(name)!, role } });
+    }
+  }
+  return taskSetId;
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  db: TestDatabase;
+  worker: Worker;
+  bundle: WorkflowBundleWithSourceMap;
+  taskQueue: string;
+  /** server time + offset = the workflows' 2022 clock */
+  offset: number;
+  /** the workflows' clock now */
+  clock(): Promise<number>;
+  /** moves the shared clock forward to a 2022 moment (timers fire on the way) */
+  advanceTo(at: number): Promise<void>;
+  /** starts every task of a set; returns the workflow ids */
+  start(taskSetId: string, options?: BuildOptions): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const [env, db, bundle] = await Promise.all([timeSkippingEnv(), createTestDatabase('duban_wf'), bundleWorkflows()]);
+  const config = loadConfig({ TOKEN_SECRET: 'x'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' });
+  const transport = nodemailer.createTransport({ jsonTransport: true });
+  const activities = createActivities({
+    prisma: db.prisma,
+    mail: { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain },
+    config,
+  });
+  const taskQueue = `wf-test-${counter++}`;
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle });
+  const running = worker.run();
+  const offset = YEAR_START - (await env.currentTimeMs());
+  const h: Harness = {
+    env,
+    db,
+    worker,
+    bundle,
+    taskQueue,
+    offset,
+    clock: async () => (await env.currentTimeMs()) + offset,
+    async advanceTo(at) {
+      const current = (await env.currentTimeMs()) + offset;
+      if (at > current) await env.sleep(at - current);
+    },
+    async start(taskSetId, options = {}) {
+      const starts = await buildTaskInputs(db.prisma, taskSetId, { clockOffsetMs: offset, searchAttributes: false, ...options });
+      for (const s of starts) {
+        await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', { taskQueue, workflowId: s.workflowId, args: [s.input] });
+      }
+      return starts.map((s) => s.workflowId);
+    },
+    async close() {
+      worker.shutdown();
+      await running;
+      await Promise.all([env.teardown(), db.drop()]);
+    },
+  };
+  return h;
+}

@@ -1,0 +1,68 @@
+// What the task workflow asks the outside world to do: one batch per wake-up,
+// applied by the `applyEffects` activity. Every effect carries or implies a
+// unique key, so a retried batch sends nothing twice and writes once.
+import type { IsoDate, LadderLevel, Light, ReportInput, UnitRef, Verdict } from './types.ts';
+import type { MailKind } from '../activities/mail/outbox.ts';
+
+/** The task as mails and projections need it; sent once per batch. */
+export interface TaskBrief {
+  taskSetId: string;
+  seq: string;
+  category: string;
+  text: string;
+  deadline: IsoDate;
+}
+
+/** What a mail is about; activities/task-mail.ts turns it into subject and text. */
+export type MailTopic =
+  | { topic: 'notice'; role: 'lead' | 'co'; coUnits: string[] }
+  | { topic: 'request'; period: string; periodLabel: string; dueOn: IsoDate; final: boolean }
+  | { topic: 'ladder'; level: LadderLevel; period: string; periodLabel: string; dueOn: IsoDate }
+  | { topic: 'returned'; period: string; periodLabel: string; reason: string; dueOn: IsoDate }
+  | { topic: 'extension'; newDeadline: IsoDate; approved: boolean; reason?: string }
+  | { topic: 'extension-filed'; unit: string; newDeadline: IsoDate; reason: string }
+  | { topic: 'withdrawn'; reason: string }
+  | { topic: 'verdict'; verdict: Verdict; reason: string };
+
+export interface MailOrder {
+  /** step, unique within the workflow: the send key is `<workflowId>/<step>` */
+  step: string;
+  kind: MailKind;
+  /** the unit the mail is for; undefined → the office */
+  unit?: UnitRef;
+  /** send to the office as well (督办, 延期申请) */
+  toOffice?: boolean;
+  /** co-units copied */
+  cc?: UnitRef[];
+  about: MailTopic;
+  /** workflow clock when it was ordered, epoch ms */
+  at: number;
+}
+
+export type TaskStateWord = '进行中' | '已暂停' | '已撤销' | '待评定' | '已办结';
+
+export type Effect =
+  | { type: 'mail'; mail: MailOrder }
+  | { type: 'request'; period: string; requestedAt: number; dueOn: IsoDate; units: string[] }
+  | { type: 'report'; report: ReportInput; accepted: boolean; refusalReason?: string }
+  | { type: 'reopen'; period: string; unit: string; reportKey: string; reason: string; dueOn: IsoDate }
+  | { type: 'extended'; deadline: IsoDate; reason: string }
+  | { type: 'escalation'; key: string; unit: string; period: string; level: LadderLevel; at: number }
+  | { type: 'light'; key: string; from: Light; to: Light; at: number; cause: string }
+  | { type: 'assignments'; lead: string[]; co: string[]; at: number }
+  | { type: 'task'; state: TaskStateWord; light: Light; nextDue: IsoDate | null; lastReport: string | null }
+  | {
+      type: 'verdict';
+      proposed: Verdict;
+      final: Verdict;
+      reason: string;
+      decidedBy: 'office' | 'default';
+      overridden: boolean;
+      at: number;
+    };
+
+export interface EffectBatch {
+  workflowId: string;
+  task: TaskBrief;
+  effects: Effect[];
+}
