@@ -122,3 +122,12 @@ export interface ReportInput {
   /** flagged for the office's review (e.g. a reply with no status word) */
   needsReview?: boolean;
 }
+
+/** What the workflow answers to a report or an office action. */
+export interface ReportOutcome {
+  accepted: boolean;
+  /** true when the same key (or the same action) was seen before: nothing changed */
+  duplicate?: boolean;
+  /** why it was refused, in Chinese */
+  reason?: string;
+}
