@@ -1,0 +1,55 @@
+// duban start <taskSetId>: one workflow per task of the set, with a progress
+// bar. Safe to repeat: tasks whose workflow exists are counted, not restarted.
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../worker/config.ts';
+import { openDatabase } from '../../activities/db.ts';
+import { connectClient } from '../../worker/temporal-connection.ts';
+import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { progress } from '../progress.ts';
+import { startTaskSet } from '../start/start-task-set.ts';
+
+const USAGE = '用法：duban start <taskSetId> [--json]';
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: {} });
+  } catch (err) {
+    throw new InputError(`${(err as Error).message}\n${USAGE}`);
+  }
+  const [taskSetId, ...extra] = parsed.positionals;
+  if (!taskSetId || extra.length) throw new InputError(USAGE);
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    const set = await db.prisma.taskSet.findUnique({ where: { id: taskSetId }, include: { _count: { select: { tasks: true } } } });
+    if (!set) {
+      const known = (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
+      throw new InputError(`没有任务集「${taskSetId}」${known.length ? `；已有：${known.join('、')}` : '；请先 duban import'}`, {
+        error: 'unknown task set',
+        taskSetId,
+        known,
+      });
+    }
+    const client = await connectClient(config);
+    try {
+      const bar = progress(`启动 ${taskSetId}`, set._count.tasks);
+      const r = await startTaskSet(client, db.prisma, taskSetId, config, (done, total) => {
+        bar.total(total);
+        bar.tick();
+        void done;
+      });
+      bar.done(`已启动 ${r.started} 项，已在运行 ${r.alreadyStarted} 项`);
+      ctx.result(
+        { taskSetId, tasks: r.tasks, started: r.started, alreadyStarted: r.alreadyStarted },
+        `任务集 ${taskSetId}：共 ${r.tasks} 项任务，新启动 ${r.started} 项，已有工作流 ${r.alreadyStarted} 项。\n` +
+          `在 Temporal 界面中按 DubanTaskSet="${taskSetId}" 筛选即可查看。`,
+      );
+      return EXIT_OK;
+    } finally {
+      await client.connection.close();
+    }
+  } finally {
+    await db.close();
+  }
+}
