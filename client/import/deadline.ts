@@ -46,7 +46,7 @@ export function parseDeadline(raw: string | null | undefined, year: number): Dea
 
   // Words that say "by" or "done" add nothing to the date.
   for (;;) {
-    const t = s.replace(/(之前|以前|前|为止|止|完成|结束|内完成)$/, '');
+    const t = s.replace(/(之前|以前|前|为止|止|完成|结束)$/, '');
     if (t === s) break;
     s = t;
   }

@@ -70,12 +70,15 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
   const seqRows = new Map<string, number>();
   const emptyGroups = new Map<string, { rows: number[]; column: string }>();
   let rowsRead = 0;
+  /** the current row named a unit the directory does not know */
+  let unresolved = false;
 
   const label = (f: TaskField) => (header && header.columns[f] !== undefined ? header.headers[header.columns[f]!]! : TASK_FIELDS.find((s) => s.field === f)!.label);
 
   const resolveUnits = (row: number, field: 'lead' | 'co', cell: string): DirectoryUnit[] => {
     const r = directory.resolveCell(cell);
     for (const u of r.unknown) errors.push(issue(row, label(field), cell, unknownUnitMessage(u)));
+    if (r.unknown.length) unresolved = true;
     for (const g of r.glued) {
       warnings.push(issue(row, label(field), g.piece, `「${g.piece}」中的单位没有分隔符，已按单位名录拆分为：${g.parts.join('、')}；请核对`));
     }
@@ -186,13 +189,14 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
         bad = true;
       }
 
+      unresolved = false;
       const leadCell = at('lead');
       const lead = resolveUnits(row, 'lead', leadCell);
       const co = resolveUnits(row, 'co', at('co')).filter((u) => !lead.includes(u));
       if (!leadCell) {
         errors.push(issue(row, label('lead'), '', '牵头单位为空；每项任务至少要有一个牵头单位'));
         bad = true;
-      } else if (lead.length === 0 && directory.resolveCell(leadCell).unknown.length === 0) {
+      } else if (lead.length === 0 && !unresolved) {
         errors.push(issue(row, label('lead'), leadCell, '牵头单位只有未列成员的集合，没有可交办的单位；请写明牵头单位，或在单位名录中列出该集合的成员单位'));
         bad = true;
       }
@@ -210,7 +214,7 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
       for (const i of [...header.extra, ...header.duplicates.map((x) => x.column)]) {
         if (cells[i]) attributes[header.headers[i] || `第${i + 1}列`] = cells[i]!;
       }
-      if (bad || !d.ok) continue;
+      if (bad || unresolved || !d.ok) continue;
       tasks.push({
         seq,
         category: category ?? CATEGORY_WORK,
