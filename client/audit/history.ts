@@ -1,0 +1,74 @@
+// Reading workflow histories for auditors: every run of a workflow id (a
+// continued-as-new task has several), with payloads decoded.
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+export type History = temporal.api.history.v1.IHistory;
+export const EventType = temporal.api.enums.v1.EventType;
+
+export interface Run {
+  workflowId: string;
+  runId: string;
+  startTime: Date;
+  history: History;
+}
+
+/** Every run of one workflow id, oldest first. */
+export async function fetchRuns(client: Client, workflowId: string): Promise<Run[]> {
+  const runs: Run[] = [];
+  const escaped = workflowId.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  for await (const wf of client.workflow.list({ query: `WorkflowId = "${escaped}"` })) {
+    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+    runs.push({ workflowId: wf.workflowId, runId: wf.runId, startTime: wf.startTime, history });
+  }
+  if (runs.length === 0) {
+    // Visibility can lag a fresh start by a moment; the latest run is always reachable directly.
+    const handle = client.workflow.getHandle(workflowId);
+    const d = await handle.describe();
+    runs.push({ workflowId, runId: d.runId, startTime: d.startTime, history: await handle.fetchHistory() });
+  }
+  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+}
+
+/** Workflow ids of Duban's tasks, of one task set or all. */
+export async function listTaskWorkflowIds(client: Client, taskSetId?: string): Promise<string[]> {
+  const prefix = taskSetId ? `duban/${taskSetId}/` : 'duban/';
+  const ids = new Set<string>();
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"` })) ids.add(wf.workflowId);
+  return [...ids].sort();
+}
+
+export function decodePayloads(payloads: temporal.api.common.v1.IPayloads | null | undefined): unknown[] {
+  return (payloads?.payloads ?? []).map((p) => {
+    try {
+      return defaultPayloadConverter.fromPayload(p as never);
+    } catch {
+      return '〈无法解码〉';
+    }
+  });
+}
+
+export function eventTime(e: HistoryEvent): Date {
+  const t = e.eventTime;
+  const seconds = Number(t?.seconds ?? 0);
+  const nanos = Number(t?.nanos ?? 0);
+  return new Date(seconds * 1000 + Math.floor(nanos / 1e6));
+}
+
+/** The inputs of every activity of this type that completed, in history order. */
+export function completedActivityInputs(history: History, activityType: string): unknown[][] {
+  const scheduled = new Map<string, unknown[]>();
+  const out: unknown[][] = [];
+  for (const e of history.events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s && s.activityType?.name === activityType) scheduled.set(String(e.eventId), decodePayloads(s.input));
+    const c = e.activityTaskCompletedEventAttributes;
+    if (c) {
+      const input = scheduled.get(String(c.scheduledEventId));
+      if (input) out.push(input);
+    }
+  }
+  return out;
+}

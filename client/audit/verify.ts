@@ -1,0 +1,161 @@
+// `duban audit verify`: does the database tell the same story as the
+// histories? Each task workflow does its side effects through one activity,
+// applyEffects, whose inputs are in the history; from the batches that
+// completed we rebuild what the database must hold (the task's state and
+// light, every report with its acceptance, every 催办/督办, every light
+// change, the verdict) and compare it row by row with what it does hold.
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../../activities/db.ts';
+import type { Effect, EffectBatch } from '../../workflows/effects.ts';
+import { completedActivityInputs, fetchRuns, EventType, decodePayloads } from './history.ts';
+
+export interface Discrepancy {
+  workflowId: string;
+  seq: string;
+  /** what differs, in Chinese */
+  what: string;
+  history: unknown;
+  database: unknown;
+}
+
+export interface VerifyResult {
+  taskSetId: string;
+  tasks: number;
+  checked: number;
+  agreeing: number;
+  notStarted: number;
+  discrepancies: Discrepancy[];
+  /** mails the history ordered that have no sent-mail row (e.g. a unit without an address) */
+  mailsOrdered: number;
+  mailsRecorded: number;
+}
+
+interface Expected {
+  task?: Extract<Effect, { type: 'task' }>;
+  verdict?: Extract<Effect, { type: 'verdict' }>;
+  reports: Map<string, Extract<Effect, { type: 'report' }>>;
+  escalations: Set<string>;
+  lights: Set<string>;
+  mailSteps: Set<string>;
+  deadline?: string;
+}
+
+function expectedFrom(batches: EffectBatch[]): Expected {
+  const e: Expected = { reports: new Map(), escalations: new Set(), lights: new Set(), mailSteps: new Set() };
+  for (const batch of batches) {
+    for (const effect of batch.effects) {
+      switch (effect.type) {
+        case 'task':
+          e.task = effect;
+          break;
+        case 'verdict':
+          e.verdict = effect;
+          break;
+        case 'report':
+          if (!e.reports.has(effect.report.key)) e.reports.set(effect.report.key, effect);
+          break;
+        case 'escalation':
+          e.escalations.add(effect.key);
+          break;
+        case 'light':
+          e.lights.add(effect.key);
+          break;
+        case 'mail':
+          e.mailSteps.add(`${batch.workflowId}/${effect.mail.step}`);
+          break;
+        case 'extended':
+          e.deadline = effect.deadline;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  return e;
+}
+
+const setDiff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
+
+export async function verifyTaskSet(client: Client, prisma: PrismaClient, taskSetId: string, onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
+  const tasks = await prisma.task.findMany({
+    where: { taskSetId },
+    include: { verdict: true, reports: true, escalations: true, lightChanges: true },
+    orderBy: { id: 'asc' },
+  });
+  const result: VerifyResult = { taskSetId, tasks: tasks.length, checked: 0, agreeing: 0, notStarted: 0, discrepancies: [], mailsOrdered: 0, mailsRecorded: 0 };
+  let done = 0;
+  for (const t of tasks) {
+    const found: Discrepancy[] = [];
+    const differ = (what: string, history: unknown, database: unknown) => found.push({ workflowId: t.workflowId, seq: t.seq, what, history, database });
+    let runs;
+    try {
+      runs = await fetchRuns(client, t.workflowId);
+    } catch {
+      runs = [];
+    }
+    if (runs.length === 0) {
+      if (t.state !== '未启动') differ('数据库显示已启动，但 Temporal 中没有该工作流', null, t.state);
+      else result.notStarted++;
+      onProgress?.(++done, tasks.length);
+      if (found.length) result.discrepancies.push(...found);
+      continue;
+    }
+    result.checked++;
+    const batches = runs.flatMap((r) => completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch));
+    const e = expectedFrom(batches);
+
+    if (e.task) {
+      if (e.task.light !== t.light) differ('亮灯不一致', e.task.light, t.light);
+      if (!e.verdict && e.task.state !== t.state) differ('任务状态不一致', e.task.state, t.state);
+      if ((e.task.lastReport ?? null) !== (t.lastReport ?? null)) differ('最近报告不一致', e.task.lastReport, t.lastReport);
+    }
+    if (e.verdict) {
+      if (!t.verdict) differ('历史中已评定，数据库无评定记录', e.verdict.final, null);
+      else {
+        if (t.verdict.final !== e.verdict.final) differ('评定结果不一致', e.verdict.final, t.verdict.final);
+        if (t.verdict.proposed !== e.verdict.proposed) differ('拟定结果不一致', e.verdict.proposed, t.verdict.proposed);
+        if (t.verdict.decidedBy !== e.verdict.decidedBy) differ('评定方式不一致', e.verdict.decidedBy, t.verdict.decidedBy);
+      }
+      if (t.state !== '已办结') differ('历史中已办结，数据库状态不同', '已办结', t.state);
+    } else if (t.verdict) {
+      differ('数据库有评定记录，历史中没有', null, t.verdict.final);
+    }
+    // The workflow's own result, when it has completed, must be the verdict in the database.
+    const last = runs[runs.length - 1]!;
+    const completed = (last.history.events ?? []).find((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    if (completed) {
+      const [res] = decodePayloads(completed.workflowExecutionCompletedEventAttributes?.result) as [{ verdict?: { final?: string; verdict?: string } } | undefined];
+      const final = res?.verdict?.final ?? res?.verdict?.verdict;
+      if (final && t.verdict && final !== t.verdict.final) differ('工作流结果与数据库评定不一致', final, t.verdict.final);
+    }
+
+    const dbReports = new Map(t.reports.map((r) => [r.key, r]));
+    for (const [key, r] of e.reports) {
+      const row = dbReports.get(key);
+      if (!row) differ(`报告 ${key} 在数据库中缺失`, { unit: r.report.unit, period: r.report.period, accepted: r.accepted }, null);
+      else if (row.accepted !== r.accepted || row.status !== r.report.status || row.period !== r.report.period || row.unitName !== r.report.unit) {
+        differ(`报告 ${key} 内容不一致`, { unit: r.report.unit, period: r.report.period, status: r.report.status, accepted: r.accepted }, { unit: row.unitName, period: row.period, status: row.status, accepted: row.accepted });
+      }
+    }
+    for (const key of setDiff(new Set(dbReports.keys()), new Set(e.reports.keys()))) {
+      const row = dbReports.get(key)!;
+      // A refusal recorded outside the workflow (an update refused by its validator never reaches the history) is expected.
+      if (row.accepted) differ(`数据库中有已采纳的报告 ${key}，历史中没有`, null, { unit: row.unitName, period: row.period });
+    }
+    const dbEsc = new Set(t.escalations.map((x) => x.key));
+    for (const k of setDiff(e.escalations, dbEsc)) differ('催办/督办记录在数据库中缺失', k, null);
+    for (const k of setDiff(dbEsc, e.escalations)) differ('数据库中多出催办/督办记录', null, k);
+    const dbLights = new Set(t.lightChanges.map((x) => x.key));
+    for (const k of setDiff(e.lights, dbLights)) differ('亮灯变化记录在数据库中缺失', k, null);
+    for (const k of setDiff(dbLights, e.lights)) differ('数据库中多出亮灯变化记录', null, k);
+
+    result.mailsOrdered += e.mailSteps.size;
+    if (e.mailSteps.size) {
+      result.mailsRecorded += await prisma.sentMail.count({ where: { key: { in: [...e.mailSteps] } } });
+    }
+    if (found.length === 0) result.agreeing++;
+    result.discrepancies.push(...found);
+    onProgress?.(++done, tasks.length);
+  }
+  return result;
+}

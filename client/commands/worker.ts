@@ -1,0 +1,24 @@
+// `duban worker`: only the worker, for a production deployment against an
+// external Temporal and PostgreSQL (docker-compose.yml's duban-worker).
+// SIGINT/SIGTERM drain it: running activities finish, workflows move on elsewhere.
+import { loadConfig } from '../../worker/config.ts';
+import { openDatabase } from '../../activities/db.ts';
+import { runWorker } from '../../worker/run-worker.ts';
+import type { CommandContext } from '../output.ts';
+
+export async function run(_args: string[], ctx: CommandContext): Promise<number> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    const w = await runWorker(config, db);
+    ctx.say(`worker 已启动：${config.temporal.address}，命名空间 ${config.temporal.namespace}，任务队列 ${config.temporal.taskQueue}`);
+    const stop = () => void w.stop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await w.done;
+    ctx.say('worker 已停止。');
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
