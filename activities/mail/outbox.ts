@@ -7,6 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../db.ts';
+import { oneLine } from './templates.ts';
+import { tokenReference } from './tokens.ts';
 
 export type MailKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict' | 'other';
 
@@ -24,6 +26,12 @@ export interface OutgoingMail {
   inReplyTo?: string;
   references?: string[];
   headers?: Record<string, string>;
+  /**
+   * the signed reply token this mail carries (tokens.ts); kept on the
+   * SentMail row so a reply that only has the short reference (subject,
+   * plus-address) or only In-Reply-To finds it again
+   */
+  replyToken?: string;
 }
 
 export interface SendResult {
@@ -47,27 +55,47 @@ export function messageIdFor(key: string, domain: string): string {
   return `<duban.${digest}@${domain}>`;
 }
 
+/** In-Reply-To / References that thread a reminder under the request it follows up. */
+export function threadHeaders(requestKey: string, domain: string): { inReplyTo: string; references: string[] } {
+  const id = messageIdFor(requestKey, domain);
+  return { inReplyTo: id, references: [id] };
+}
+
+/** An address as one header-safe token: no CR/LF, no second address smuggled in. */
+function safeAddress(address: string): string {
+  const a = address.trim();
+  // eslint-disable-next-line no-control-regex
+  if (/[\r\n\u0000-\u001f,;]/.test(a)) throw new Error(`邮件地址含有非法字符：${JSON.stringify(address)}`);
+  return a;
+}
+
 export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<SendResult> {
   const messageId = messageIdFor(mail.key, deps.domain);
   const existing = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
   if (existing) return { messageId: existing.messageId, sent: false };
+  const to = mail.to.map(safeAddress);
+  const cc = mail.cc?.map(safeAddress);
+  // Task text reaches the subject and custom headers: fold it to one line so
+  // nothing in it can start a header of its own.
+  const subject = oneLine(mail.subject);
+  const headers = Object.fromEntries(Object.entries(mail.headers ?? {}).map(([k, v]) => [oneLine(k).replace(/[^\w-]/g, ''), oneLine(v)]));
   await deps.transport.sendMail({
     from: deps.from,
-    to: mail.to,
-    cc: mail.cc,
-    subject: mail.subject,
+    to,
+    cc,
+    subject,
     text: mail.text,
     html: mail.html,
-    replyTo: mail.replyTo,
+    replyTo: mail.replyTo ? safeAddress(mail.replyTo) : undefined,
     inReplyTo: mail.inReplyTo,
     references: mail.references,
     messageId,
-    envelope: { from: deps.bounceAddress, to: [...mail.to, ...(mail.cc ?? [])] },
+    envelope: { from: deps.bounceAddress, to: [...to, ...(cc ?? [])] },
     headers: {
       // Tell auto-responders not to answer: no mail loops.
       'Auto-Submitted': 'auto-generated',
       'X-Auto-Response-Suppress': 'OOF, AutoReply',
-      ...mail.headers,
+      ...headers,
     },
   });
   await deps.prisma.sentMail.upsert({
@@ -77,9 +105,11 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
       messageId,
       kind: mail.kind,
       workflowId: mail.workflowId,
-      toAddrs: mail.to,
-      ccAddrs: mail.cc ?? [],
-      subject: mail.subject,
+      toAddrs: to,
+      ccAddrs: cc ?? [],
+      subject,
+      replyToken: mail.replyToken ?? null,
+      replyRef: mail.replyToken ? tokenReference(mail.replyToken) : null,
     },
     update: {},
   });
