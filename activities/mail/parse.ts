@@ -389,6 +389,16 @@ function messageIds(value: string | string[] | undefined): string[] {
   return list.flatMap((v) => v.match(/<[^<>\s]+>/g) ?? (v.trim() ? [v.trim()] : []));
 }
 
+/** The Message-ID as Duban keys a message: the header's `<…>`, else `sha256:<hex>` of the raw bytes. */
+export function messageKey(raw: Buffer): string {
+  let end = raw.indexOf('\r\n\r\n');
+  if (end < 0) end = raw.indexOf('\n\n');
+  const head = raw.subarray(0, end >= 0 ? end : Math.min(raw.length, 64 * 1024)).toString('latin1');
+  const m = /^message-id:[ \t]*((?:.|\r?\n[ \t])*)/im.exec(head);
+  const id = m?.[1]?.replace(/\r?\n[ \t]+/g, ' ').trim().match(/<[^<>\s]+>/)?.[0];
+  return id ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
 export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promise<ParsedReply> {
   const options_: ParserOptions & { keepDeliveryStatus?: boolean } = {
     Iconv: GbAwareIconv as unknown as ParserOptions['Iconv'],
@@ -417,8 +427,8 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
   const subjectClean = cleanSubject(subject);
   const reference = SUBJECT_REFERENCE_RE.exec(subject)?.[1]?.toLowerCase() ?? null;
 
-  const hasMessageId = Boolean(parsed.messageId);
-  const messageId = parsed.messageId ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  const messageId = messageKey(raw);
+  const hasMessageId = !messageId.startsWith('sha256:');
 
   const { bounce, recipients: bounceRecipients } = detectBounce(parsed, rawText, from);
   const autoReply = !bounce && detectAutoReply(parsed, subjectClean);

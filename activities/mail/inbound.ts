@@ -1,0 +1,216 @@
+// The one inbound pipeline every channel calls (IMAP poller, the embedded
+// SMTP catcher, `duban inbox ingest`, the web): store the raw message first,
+// keyed by its Message-ID (a content hash when it has none), so a message
+// seen twice is processed once; then parse, then route; and record the
+// outcome with its reason on the InboundMessage row, where the office sees
+// it. Auto-replies and bounces are recorded and never answered.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import type { PrismaClient } from '../db.ts';
+import type { Config } from '../../worker/config.ts';
+import type { ReportInput } from '../../workflows/types.ts';
+import { reportSignal } from '../../workflows/messages.ts';
+import { messageKey, parseReply, type ParsedReply } from './parse.ts';
+import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from './tokens.ts';
+
+export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
+export type InboundOutcomeKind = 'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending';
+
+export interface InboundOutcome {
+  /** InboundMessage row id */
+  id: number;
+  messageId: string;
+  outcome: InboundOutcomeKind;
+  reason?: string;
+  /** true when the message had been processed before: nothing was done now */
+  duplicate: boolean;
+  workflowId?: string;
+  unit?: string;
+  period?: string;
+  reportKey?: string;
+}
+
+export interface InboundDeps {
+  prisma: PrismaClient;
+  /** Temporal client: replies become reportSignal on `duban/<taskSetId>/<序号>` */
+  client?: Pick<Client, 'workflow'>;
+  config: Pick<Config, 'tokens' | 'mail' | 'imap'>;
+  now?: () => number;
+  /** replaces the Temporal signal (unit tests, benchmarks without a worker) */
+  route?: (workflowId: string, report: ReportInput) => Promise<void>;
+}
+
+/** The Message-ID as stored (parse.ts messageKey). */
+export const inboundKey = messageKey;
+
+/** `duban/<taskSetId>/<seq>` → its parts, or null. */
+export function splitWorkflowId(workflowId: string): { taskSetId: string; seq: string } | null {
+  const m = /^duban\/(.+)\/([^/]+)$/.exec(workflowId);
+  return m ? { taskSetId: m[1]!, seq: m[2]! } : null;
+}
+
+async function findToken(deps: InboundDeps, p: ParsedReply): Promise<{ token: string; via: string } | { missing: string }> {
+  if (p.token) {
+    // a full token (too long for most servers, but ours if it verifies) or its short reference
+    if (p.token.length > 12) return { token: p.token, via: '收件地址' };
+    const t = await resolveReference(deps.prisma, p.token);
+    if (t) return { token: t, via: '收件地址' };
+  }
+  if (p.reference) {
+    const t = await resolveReference(deps.prisma, p.reference);
+    if (t) return { token: t, via: '主题编号' };
+  }
+  const ids = [...(p.inReplyTo ? [p.inReplyTo] : []), ...p.references];
+  const t = await tokenForMessageIds(deps.prisma, ids);
+  if (t) return { token: t, via: 'In-Reply-To/References' };
+  if (p.token || p.reference) return { missing: `回复令牌无效：编号 ${p.token ?? p.reference} 不是督办系统发出的（未知引用）` };
+  return { missing: '无法识别对应的任务：邮件中没有回复令牌、主题编号，也没有引用督办系统发出的邮件' };
+}
+
+async function registeredFor(deps: InboundDeps, claims: ReplyClaims, from: string | null): Promise<{ ok: boolean; reason?: string }> {
+  if (!from) return { ok: false, reason: '邮件没有发件地址' };
+  const ids = splitWorkflowId(claims.workflowId);
+  const unit = ids
+    ? await deps.prisma.unit.findFirst({ where: { taskSetId: ids.taskSetId, OR: [{ name: claims.unit }, { aliases: { has: claims.unit } }] } })
+    : null;
+  if (!unit) return { ok: false, reason: `单位“${claims.unit}”不在任务集的单位名录中，无法核对发件人` };
+  const allowed = [...unit.emails, ...unit.leaderEmails].map((e) => e.trim().toLowerCase());
+  if (!allowed.includes(from.toLowerCase())) {
+    return { ok: false, reason: `发件地址 ${from} 未登记为“${claims.unit}”的报送邮箱，已转督查室核实` };
+  }
+  return { ok: true };
+}
+
+async function routeReport(deps: InboundDeps, workflowId: string, report: ReportInput): Promise<void> {
+  if (deps.route) return deps.route(workflowId, report);
+  if (!deps.client) throw new Error('没有 Temporal 客户端，无法把回复交给任务工作流');
+  await deps.client.workflow.getHandle(workflowId).signal(reportSignal, report);
+}
+
+async function markBounce(deps: InboundDeps, p: ParsedReply, now: number): Promise<{ reason: string; unit?: string }> {
+  const addresses = p.bounceRecipients;
+  for (const address of addresses) {
+    await deps.prisma.addressHealth.upsert({
+      where: { address },
+      create: { address, failing: true, lastBounce: new Date(now), reason: p.subject.slice(0, 200) || '退信' },
+      update: { failing: true, lastBounce: new Date(now), reason: p.subject.slice(0, 200) || '退信' },
+    });
+  }
+  const unit = addresses.length ? await deps.prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } }) : null;
+  return {
+    reason: addresses.length ? `退信：${addresses.join('、')} 投递失败，已标记为故障地址` : '退信：未能识别失败的地址',
+    unit: unit?.name,
+  };
+}
+
+export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundSource): Promise<InboundOutcome> {
+  const now = deps.now?.() ?? Date.now();
+  const messageId = inboundKey(raw);
+
+  // 1. raw first: once this row exists the message cannot be lost
+  let row = await deps.prisma.inboundMessage.findUnique({ where: { messageId } });
+  if (!row) {
+    try {
+      row = await deps.prisma.inboundMessage.create({ data: { messageId, source, raw: new Uint8Array(raw), receivedAt: new Date(now) } });
+    } catch (err) {
+      // another channel stored it a moment ago
+      if ((err as { code?: string }).code !== 'P2002') throw err;
+      row = await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId } });
+    }
+  }
+  if (row.outcome !== 'pending') {
+    return {
+      id: row.id,
+      messageId,
+      outcome: row.outcome as InboundOutcomeKind,
+      reason: row.reason ?? undefined,
+      duplicate: true,
+      workflowId: row.workflowId ?? undefined,
+      unit: row.unitName ?? undefined,
+      reportKey: row.reportKey ?? undefined,
+    };
+  }
+
+  const finish = async (outcome: InboundOutcomeKind, reason: string | undefined, extra: Partial<InboundOutcome> = {}): Promise<InboundOutcome> => {
+    await deps.prisma.inboundMessage.update({
+      where: { id: row.id },
+      data: { outcome, reason: reason ?? null, workflowId: extra.workflowId ?? null, unitName: extra.unit ?? null, reportKey: extra.reportKey ?? null },
+    });
+    return { id: row.id, messageId, outcome, reason, duplicate: false, ...extra };
+  };
+
+  // 2. parse
+  let p: ParsedReply;
+  try {
+    p = await parseReply(raw, { replyInbox: deps.config.mail.replyInbox, replyDomain: deps.config.mail.replyDomain });
+  } catch (err) {
+    return finish('unparseable', `无法解析邮件：${(err as Error).message}`);
+  }
+  await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { fromAddr: p.from, subject: p.subject.slice(0, 500) } });
+
+  // 3. what it is
+  if (p.bounce) {
+    const b = await markBounce(deps, p, now);
+    return finish('bounce', b.reason, { unit: b.unit });
+  }
+  if (p.autoReply) return finish('auto-reply', '自动回复，不作为报告，也不回复');
+  const since = deps.config.imap.since;
+  if (since && p.date !== null && p.date < Date.parse(`${since}T00:00:00+08:00`)) {
+    return finish('refused', `邮件日期早于启用日期 ${since}（MAIL_SINCE），不予处理`);
+  }
+
+  // 4. which task, unit and period
+  const found = await findToken(deps, p);
+  if ('missing' in found) return finish(found.missing.includes('未知引用') ? 'refused' : 'held', found.missing);
+  const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
+  if (!verified.ok) {
+    const why = { 伪造: '签名不符，可能被伪造或来自其他系统', 过期: '已过期，请使用最新一封请报送邮件回复或联系督查室', 格式错误: '格式不正确', 未知引用: '不是督办系统发出的' }[verified.reason];
+    return finish('refused', `回复令牌${verified.reason}：${why}`);
+  }
+  const claims = verified.claims;
+  const target = { workflowId: claims.workflowId, unit: claims.unit, period: claims.period };
+
+  const sender = await registeredFor(deps, claims, p.from);
+  if (!sender.ok) return finish('held', sender.reason, target);
+
+  if (!p.text.trim() && !p.status && p.attachments.length === 0) return finish('unparseable', '邮件正文为空，没有可登记的进展', target);
+
+  // 5. attachments kept with the message (the report links to them by message id)
+  await deps.prisma.attachment.deleteMany({ where: { inboundMessageId: row.id } });
+  for (const a of p.attachments) {
+    await deps.prisma.attachment.create({
+      data: { inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) },
+    });
+  }
+
+  // 6. route
+  const reportKey = `email:${messageId}`;
+  const report: ReportInput = {
+    key: reportKey,
+    period: claims.period,
+    unit: claims.unit,
+    status: p.status ?? '推进中',
+    percent: p.percent,
+    text: p.text,
+    ...(p.reason ? { reason: p.reason } : {}),
+    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    channel: 'email',
+    inboundMessageId: messageId,
+    receivedAt: now,
+    ...(p.status ? {} : { needsReview: true }),
+  };
+  try {
+    await routeReport(deps, claims.workflowId, report);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
+      return finish('refused', `任务工作流 ${claims.workflowId} 不存在或已结束`, { ...target, reportKey });
+    }
+    // Temporal unreachable: stays pending (IMAP leaves it unseen) and is retried
+    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { reason: `暂时无法送达任务工作流：${(err as Error).message}` } });
+    return { id: row.id, messageId, outcome: 'pending', reason: `暂时无法送达任务工作流：${(err as Error).message}`, duplicate: false, ...target, reportKey };
+  }
+  const note = p.status
+    ? `已送达任务工作流（经${found.via}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
+    : `已送达任务工作流（经${found.via}识别）：未写明状态，按“推进中”叙述性报告登记，待督查室核对`;
+  return finish('applied', note, { ...target, reportKey });
+}

@@ -1,0 +1,77 @@
+// `duban inbox parse <file.eml>`: what the reply parser reads from one raw
+// message (DESIGN.md contract). `duban inbox ingest <file.eml…>`: mail saved
+// by hand goes through the same pipeline as IMAP and SMTP (ingestRaw).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { InputError, type CommandContext } from '../output.ts';
+import { parseContract, parseReply } from '../../activities/mail/parse.ts';
+
+const USAGE = '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json]';
+
+async function readEml(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw new InputError(`无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`, {
+      error: '无法读取邮件文件',
+      file,
+    });
+  }
+}
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'parse') return parse(rest, ctx);
+  if (sub === 'ingest') return ingest(rest, ctx);
+  throw new InputError(sub ? `未知的 inbox 子命令：${sub}。${USAGE}` : USAGE);
+}
+
+async function parse(args: string[], ctx: CommandContext): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 1) throw new InputError(`请给出一个 .eml 文件。${USAGE}`);
+  const file = positionals[0]!;
+  const parsed = await parseReply(await readEml(file));
+  const json = parseContract(parsed);
+  const human = [
+    `邮件：${json.messageId}`,
+    `发件人：${json.from ?? '（无）'}`,
+    `主题：${json.subject}`,
+    `令牌：${json.token ?? '（无）'}${json.reference ? `\u3000主题引用：${json.reference}` : ''}`,
+    parsed.bounce
+      ? `退信：是（失败地址：${parsed.bounceRecipients.join('、') || '未知'}）`
+      : parsed.autoReply
+        ? '自动回复：是（不作为报告）'
+        : `状态：${json.status ?? '（未写明，按“推进中”叙述性报告处理，待人工核对）'}${parsed.statusWord && parsed.statusWord !== json.status ? `（原文“${parsed.statusWord}”）` : ''}\u3000进度：${json.percent === null ? '（未写明）' : json.percent + '%'}`,
+    ...(json.reason ? [`原因：${json.reason}`] : []),
+    `附件：${json.attachments.length ? json.attachments.map((a) => `${a.filename}（${a.contentType}，${a.size} 字节）`).join('、') : '无'}`,
+    '正文（已去除引用和签名）：',
+    json.text || '（空）',
+  ].join('\n');
+  ctx.result(json, human);
+  return 0;
+}
+
+async function ingest(args: string[], ctx: CommandContext): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length === 0) throw new InputError(`请给出至少一个 .eml 文件。${USAGE}`);
+  const raws = await Promise.all(positionals.map(async (file) => ({ file, raw: await readEml(file) })));
+  const { ingestFiles } = await import('../../worker/inbox/ingest-files.ts');
+  const results = await ingestFiles(raws, (line) => ctx.say(line));
+  const counts: Record<string, number> = {};
+  for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+  ctx.result(
+    { messages: results.length, counts, results },
+    results.map((r) => `${r.file}：${OUTCOME_LABEL[r.outcome] ?? r.outcome}${r.duplicate ? '（此前已处理，未重复处理）' : ''}${r.reason ? `\u3000${r.reason}` : ''}`).join('\n'),
+  );
+  return results.some((r) => r.outcome === 'pending') ? 1 : 0;
+}
+
+export const OUTCOME_LABEL: Record<string, string> = {
+  applied: '已报送',
+  held: '待督查室核实',
+  refused: '已拒收',
+  'auto-reply': '自动回复（已忽略）',
+  bounce: '退信',
+  unparseable: '无法解析',
+  pending: '未处理完（可重试）',
+};

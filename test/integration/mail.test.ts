@@ -1,0 +1,329 @@
+// Mail end to end on real servers: PostgreSQL, a real Temporal dev server
+// with a stand-in task workflow that takes reportSignal, a real SMTP server
+// (smtp-server) receiving the requests, and Debian's dovecot serving the
+// replies over IMAP. The replies are built from the request as it arrived,
+// the way a unit's mail client answers it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ImapFlow } from 'imapflow';
+import { simpleParser } from 'mailparser';
+import iconv from 'iconv-lite';
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { localDevEnv } from '../helpers/temporal.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { loadConfig, type Config } from '../../worker/config.ts';
+import { createTransport } from '../../activities/mail/transport.ts';
+import { messageIdFor, sendOnce, threadHeaders, type MailDeps } from '../../activities/mail/outbox.ts';
+import { renderMail } from '../../activities/mail/templates.ts';
+import { replyFields, signReplyToken } from '../../activities/mail/tokens.ts';
+import { ingestRaw, type InboundDeps } from '../../activities/mail/inbound.ts';
+import { pollOnce, startImapPoller } from '../../worker/inbox/imap-poller.ts';
+import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
+import { FIXTURE_SECRET, FIXTURE_UNIT, FIXTURE_UNIT_EMAIL, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
+import type { ReportInput } from '../../workflows/types.ts';
+
+const dovecot = dovecotBinary();
+if ('missing' in dovecot) console.warn(`跳过：${dovecot.missing}`);
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url)));
+const TASK_SET = 'fixture-2022';
+const TASK_QUEUE = 'mail-test';
+
+let db: TestDatabase;
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let workerRun: Promise<void>;
+let sink: SmtpSink;
+let imap: Dovecot;
+let config: Config;
+let home: string;
+let deps: InboundDeps;
+
+async function startSinkWorkflow(seq: string) {
+  await env.client.workflow.start('reportSink', { taskQueue: TASK_QUEUE, workflowId: `duban/${TASK_SET}/${seq}`, args: [[FIXTURE_UNIT]] });
+}
+
+/** The reports that reached the workflow, once `count` have (signals are applied asynchronously). */
+async function reportsOf(seq: string, count: number): Promise<ReportInput[]> {
+  const handle = env.client.workflow.getHandle(`duban/${TASK_SET}/${seq}`);
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const reports = await handle.query(reportsQuery);
+    if (reports.length >= count || Date.now() > until) {
+      // and nothing more arrives after a moment: a duplicate would show here
+      await new Promise((r) => setTimeout(r, 500));
+      return handle.query(reportsQuery);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe.skipIf('missing' in dovecot)('mail on real servers', () => {
+  beforeAll(async () => {
+    home = mkdtempSync(path.join(tmpdir(), 'duban-mail-'));
+    [db, env, sink, imap] = await Promise.all([createTestDatabase(), localDevEnv(), startSmtpSink(), startDovecot()]);
+    config = loadConfig({
+      DUBAN_HOME: home,
+      DATABASE_URL: db.url,
+      SMTP_URL: sink.url,
+      IMAP_URL: imap.url,
+      IMAP_POLL_SECONDS: '3600',
+      MAIL_SINCE: '2022-06-01',
+      TOKEN_SECRET: FIXTURE_SECRET,
+      REPLY_INBOX: 'duban',
+      REPLY_DOMAIN: 'duban.test',
+      PUBLIC_URL: 'https://duban.example.test',
+    });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowsPath: fileURLToPath(new URL('../fixtures/mail/report-sink-workflow.ts', import.meta.url)),
+    });
+    workerRun = worker.run();
+    deps = { prisma: db.prisma, client: env.client, config };
+
+    await db.prisma.taskSet.create({ data: { id: TASK_SET, name: '测试任务集', year: 2022, sourceFile: 'fixture', sourceHash: 'x' } });
+    await db.prisma.unit.create({
+      data: { taskSetId: TASK_SET, code: 'fgw', name: FIXTURE_UNIT, emails: [FIXTURE_UNIT_EMAIL], leaderEmails: ['leader@cq-spb.test'] },
+    });
+    await db.prisma.unit.create({ data: { taskSetId: TASK_SET, code: 'old', name: '区旧单位', emails: ['old-fgw@cq-spb.test'] } });
+    // the request the fixtures answer, as sendOnce would have recorded it
+    await db.prisma.sentMail.create({
+      data: {
+        key: `duban/${TASK_SET}/9/request/2022-06/${FIXTURE_UNIT}`,
+        messageId: REQUEST_MESSAGE_ID,
+        kind: 'request',
+        workflowId: `duban/${TASK_SET}/9`,
+        toAddrs: [FIXTURE_UNIT_EMAIL],
+        ccAddrs: [],
+        subject: '请报送',
+        replyToken: VALID_TOKEN,
+        replyRef: VALID_REF,
+      },
+    });
+    await startSinkWorkflow('9');
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await workerRun?.catch(() => undefined);
+    await Promise.allSettled([env?.teardown(), sink?.close(), imap?.stop(), db?.drop()]);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  describe('the inbound pipeline on the hand-written fixtures', () => {
+    const expected: [string, string, RegExp | null][] = [
+      ['coremail-qp.eml', 'applied', /收件地址/],
+      ['qq-foxmail-gb2312.eml', 'applied', /推进中 60%/],
+      ['attachments.eml', 'applied', null],
+      ['narrative.eml', 'applied', /待督查室核对/],
+      ['subject-ref-only.eml', 'applied', /主题编号/],
+      ['in-reply-to-only.eml', 'applied', /In-Reply-To/],
+      ['no-message-id.eml', 'applied', null],
+      ['forged-token.eml', 'refused', /伪造/],
+      ['expired-token.eml', 'refused', /过期/],
+      ['unknown-sender.eml', 'held', /someone@private-mail\.test 未登记/],
+      ['gmail-cn.eml', 'held', /spb\.fgw@gmail\.com 未登记/],
+      ['autoreply-header.eml', 'auto-reply', null],
+      ['autoreply-subject.eml', 'auto-reply', null],
+      ['bounce-dsn.eml', 'bounce', /old-fgw@cq-spb\.test/],
+    ];
+    it.each(expected)('%s → %s', async (name, outcome, reason) => {
+      const r = await ingestRaw(deps, fixture(name), 'file');
+      expect(r.outcome).toBe(outcome);
+      expect(r.duplicate).toBe(false);
+      if (reason) expect(r.reason).toMatch(reason);
+      const row = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: r.id } });
+      expect(row.outcome).toBe(outcome);
+      expect(Buffer.from(row.raw).equals(fixture(name))).toBe(true);
+    });
+
+    it('a message seen twice is processed once', async () => {
+      const again = await ingestRaw(deps, fixture('coremail-qp.eml'), 'imap');
+      expect(again).toMatchObject({ outcome: 'applied', duplicate: true });
+      expect(await db.prisma.inboundMessage.count({ where: { messageId: '<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>' } })).toBe(1);
+    });
+
+    it('exactly the applied replies reached the workflow, each once, with what the unit wrote', async () => {
+      const reports = await reportsOf('9', 7);
+      expect(reports).toHaveLength(7);
+      expect(new Set(reports.map((r) => r.key)).size).toBe(7);
+      const byMessage = Object.fromEntries(reports.map((r) => [r.inboundMessageId, r]));
+      expect(byMessage['<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>']).toMatchObject({ status: '完成', percent: 100, unit: FIXTURE_UNIT, period: '2022-06', channel: 'email' });
+      expect(byMessage['<narrative-1@cq-spb.test>']).toMatchObject({ status: '推进中', percent: null, needsReview: true });
+      expect(byMessage['<attachments-1@cq-spb.test>']!.attachments!.map((a: { filename: string }) => a.filename)).toContain('2022年6月进展台账.xlsx');
+    });
+
+    it('keeps the attachments with the message', async () => {
+      const row = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId: '<attachments-1@cq-spb.test>' }, include: { attachments: true } });
+      expect(row.attachments.map((a) => a.filename).sort()).toEqual(['2022年6月进展台账.xlsx', '工作总结.docx', '现场照片.png', '验收报告.pdf'].sort());
+    });
+
+    it('a bounce marks the address failing and names its unit; no report', async () => {
+      expect(await db.prisma.addressHealth.findUnique({ where: { address: 'old-fgw@cq-spb.test' } })).toMatchObject({ failing: true });
+      expect(await db.prisma.inboundMessage.findFirst({ where: { outcome: 'bounce' } })).toMatchObject({ unitName: '区旧单位' });
+    });
+
+    it('a reply for a workflow that does not exist is refused with the reason', async () => {
+      const token = signReplyToken({ workflowId: `duban/${TASK_SET}/999`, unit: FIXTURE_UNIT, period: '2022-06', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
+      const raw = Buffer.from(`From: ${FIXTURE_UNIT_EMAIL}\r\nTo: duban+${token}@duban.test\r\nSubject: Re\r\nMessage-ID: <nowf-1@x>\r\nDate: Thu, 16 Jun 2022 10:00:00 +0800\r\n\r\n状态：完成\r\n`);
+      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/不存在/) });
+    });
+
+    it('a reply dated before MAIL_SINCE is not read', async () => {
+      const raw = Buffer.from(fixture('coremail-qp.eml').toString('latin1').replace('Thu, 16 Jun 2022', 'Mon, 16 May 2022').replace('Coremail.fgw@', 'Coremail.old@'), 'latin1');
+      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/MAIL_SINCE/) });
+    });
+  });
+
+  describe('requests over SMTP, replies over IMAP, to the workflow', () => {
+    const seq = '10';
+    const workflowId = `duban/${TASK_SET}/${seq}`;
+    const requestKey = `${workflowId}/request/2022-07/${FIXTURE_UNIT}`;
+    let mailDeps: MailDeps;
+    let request: Awaited<ReturnType<typeof simpleParser>>;
+    let requestRaw: string;
+
+    beforeAll(async () => {
+      await startSinkWorkflow(seq);
+      mailDeps = { prisma: db.prisma, transport: createTransport(config), from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain };
+    });
+    afterAll(() => mailDeps.transport.close());
+
+    it('sends the request once, with reply address, reference, anti-loop headers and no injected header', async () => {
+      const token = signReplyToken({ workflowId, unit: FIXTURE_UNIT, period: '2022-07', expiresAt: Date.now() + 30 * 86_400_000 }, config.tokens.secret);
+      const fields = replyFields(token, config);
+      const mail = renderMail('request', {
+        taskSet: { name: '政府工作报告重点任务', year: 2022 },
+        task: { seq, text: '推进老旧小区改造\r\nBcc: victim@evil.test\r\nX-Injected: yes', category: '重点工作', deadline: '2022-12-31' },
+        unit: FIXTURE_UNIT,
+        period: { id: '2022-07', label: '2022年7月', dueOn: '2022-07-25' },
+        reference: fields.reference,
+        replyAddress: fields.replyTo,
+        replyLink: fields.link,
+      });
+      const out = { key: requestKey, kind: 'request' as const, workflowId, to: [FIXTURE_UNIT_EMAIL], subject: mail.subject + '\r\nBcc: victim@evil.test', text: mail.text, html: mail.html, replyTo: fields.replyTo, replyToken: token, headers: { 'X-Duban-Task': 'a\r\nBcc: victim@evil.test' } };
+      const first = await sendOnce(mailDeps, out);
+      const second = await sendOnce(mailDeps, out);
+      expect(first.sent).toBe(true);
+      expect(second).toEqual({ messageId: first.messageId, sent: false });
+      expect(first.messageId).toBe(messageIdFor(requestKey, 'duban.test'));
+
+      const [sunk] = await sink.waitFor(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sink.messages).toHaveLength(1);
+      expect(sunk!.from).toBe('duban-bounces@duban.test');
+      expect(sunk!.to).toEqual([FIXTURE_UNIT_EMAIL]);
+      requestRaw = sunk!.raw.toString('utf8');
+      const head = requestRaw.slice(0, requestRaw.indexOf('\r\n\r\n'));
+      expect(head).not.toMatch(/^(Bcc|X-Injected):/im);
+      expect(head).toMatch(/^Auto-Submitted: auto-generated$/m);
+      expect(head).toMatch(/^X-Auto-Response-Suppress: OOF, AutoReply$/m);
+      request = await simpleParser(sunk!.raw);
+      expect(request.messageId).toBe(first.messageId);
+      expect(request.replyTo?.value[0]?.address).toBe(fields.replyTo);
+      expect(request.subject).toContain(fields.reference);
+      expect(request.text).toContain(fields.link);
+      expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken).toBe(token);
+    });
+
+    it('threads the reminder under the request', async () => {
+      await sendOnce(mailDeps, { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}`, kind: 'reminder', workflowId, to: [FIXTURE_UNIT_EMAIL], subject: '【催办】', text: '请尽快报送', ...threadHeaders(requestKey, 'duban.test') });
+      const [, reminder] = await sink.waitFor(2);
+      const parsed = await simpleParser(reminder!.raw);
+      expect(parsed.inReplyTo).toBe(request.messageId);
+      expect(parsed.references).toContain(request.messageId);
+    });
+
+    /** A Foxmail-style reply in GBK, quoting the request, as the unit's client would build it. */
+    function reply(opts: { from?: string; to?: string; subject?: string; messageId: string; body: string; date?: string; extraHeaders?: string }): string {
+      const quoted = `\n\n------------------ 原始邮件 ------------------\n发件人: "区政府督查室" <${request.replyTo?.value[0]?.address}>;\n发送时间: 2022年7月15日 上午9:00\n\n${request.text}`;
+      const subject = opts.subject ?? `回复：${request.subject}`;
+      return [
+        `From: ${opts.from ?? FIXTURE_UNIT_EMAIL}`,
+        `To: ${opts.to ?? request.replyTo?.value[0]?.address}`,
+        `Subject: =?GBK?B?${iconv.encode(subject, 'gbk').toString('base64')}?=`,
+        `Date: ${opts.date ?? 'Fri, 22 Jul 2022 10:00:00 +0800'}`,
+        `Message-ID: ${opts.messageId}`,
+        `In-Reply-To: ${request.messageId}`,
+        `References: ${request.messageId}`,
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset="gb2312"',
+        'Content-Transfer-Encoding: base64',
+        ...(opts.extraHeaders ? [opts.extraHeaders] : []),
+        '',
+        iconv.encode(opts.body + quoted, 'gb18030').toString('base64').replace(/(.{76})/g, '$1\r\n'),
+        '',
+      ].join('\r\n');
+    }
+
+    it('takes the replies from dovecot, routes them, and marks them seen', async () => {
+      const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      await client.connect();
+      const good = reply({ messageId: '<e2e-reply-1@cq-spb.test>', body: '状态：滞后\n进度：35%\n原因：设计变更，7月底前完成。' });
+      await client.append('INBOX', good);
+      await client.append('INBOX', good); // delivered twice (a resent or a second copy)
+      await client.append('INBOX', reply({ messageId: '<e2e-reply-2@cq-spb.test>', to: 'duban@duban.test', body: '状态：推进中\n进度：40%' }));
+      await client.append('INBOX', reply({ messageId: '<e2e-held@cq-spb.test>', from: 'intern@private-mail.test', body: '状态：完成\n进度：100%' }));
+      await client.append('INBOX', reply({ messageId: '<e2e-oof@cq-spb.test>', subject: `自动回复：${request.subject}`, body: '我正在出差。', extraHeaders: 'Auto-Submitted: auto-replied' }));
+      // a mailbox used before Duban: an old unread message is not read into the past
+      await client.append('INBOX', reply({ messageId: '<e2e-old@cq-spb.test>', body: '状态：完成', date: 'Mon, 16 May 2022 10:00:00 +0800' }), [], new Date('2022-05-16T02:00:00Z'));
+      await client.logout();
+
+      const result = await pollOnce(config, deps);
+      expect(result.fetched).toBe(5);
+      expect(result.retry).toBe(0);
+      const outcomes = result.outcomes.map((o) => `${o.messageId} ${o.outcome}${o.duplicate ? ' dup' : ''}`);
+      expect(outcomes).toEqual([
+        '<e2e-reply-1@cq-spb.test> applied',
+        '<e2e-reply-1@cq-spb.test> applied dup',
+        '<e2e-reply-2@cq-spb.test> applied',
+        '<e2e-held@cq-spb.test> held',
+        '<e2e-oof@cq-spb.test> auto-reply',
+      ]);
+
+      const reports = await reportsOf(seq, 2);
+      expect(reports.map((r) => [r.inboundMessageId, r.status, r.percent, r.period])).toEqual([
+        ['<e2e-reply-1@cq-spb.test>', '滞后', 35, '2022-07'],
+        ['<e2e-reply-2@cq-spb.test>', '推进中', 40, '2022-07'],
+      ]);
+      expect(reports[0]!.reason).toBe('设计变更，7月底前完成。');
+      expect(reports[0]!.text).not.toContain('原始邮件');
+
+      const check = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      await check.connect();
+      const lock = await check.getMailboxLock('INBOX');
+      const unseen = (await check.search({ seen: false }, { uid: true })) || [];
+      const left = await check.fetchAll(unseen, { envelope: true }, { uid: true });
+      lock.release();
+      await check.logout();
+      expect(left.map((m) => m.envelope?.messageId)).toEqual(['<e2e-old@cq-spb.test>']);
+
+      expect((await pollOnce(config, deps)).fetched).toBe(0);
+      // nothing was sent in answer to any of them: no mail loops
+      expect(sink.messages).toHaveLength(2);
+    });
+
+    it('the poller started by duban up picks up a new reply on its own', async () => {
+      const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      await client.connect();
+      await client.append('INBOX', reply({ messageId: '<e2e-reply-3@cq-spb.test>', body: '状态：完成\n进度：100%' }));
+      await client.logout();
+      const poller = startImapPoller(config, deps);
+      try {
+        const until = Date.now() + 15_000;
+        while (!(await db.prisma.inboundMessage.findUnique({ where: { messageId: '<e2e-reply-3@cq-spb.test>' } }))?.outcome.match(/applied/) && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } finally {
+        await poller.stop();
+      }
+      expect((await reportsOf(seq, 3)).map((r) => r.status)).toEqual(['滞后', '推进中', '完成']);
+    });
+  });
+});

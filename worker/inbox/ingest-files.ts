@@ -1,0 +1,33 @@
+// `duban inbox ingest <file.eml…>`: mail saved by hand goes through the same
+// pipeline as IMAP and SMTP. Without a reachable Temporal the messages are
+// still stored (outcome pending) and a later ingest of the same files
+// finishes them: the Message-ID key makes repeating safe.
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../../activities/db.ts';
+import { connectClient } from '../temporal-connection.ts';
+import { ingestRaw, type InboundOutcome } from '../../activities/mail/inbound.ts';
+
+export interface FileOutcome extends InboundOutcome {
+  file: string;
+}
+
+export async function ingestFiles(files: { file: string; raw: Buffer }[], say: (line: string) => void): Promise<FileOutcome[]> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
+  try {
+    try {
+      client = await connectClient(config);
+    } catch (err) {
+      say(`${(err as Error).message}\n邮件仍会保存；需要送达任务工作流的邮件将标为“未处理完”，Temporal 可用后再次执行本命令即可。`);
+    }
+    const out: FileOutcome[] = [];
+    for (const { file, raw } of files) {
+      out.push({ file, ...(await ingestRaw({ prisma: db.prisma, client, config }, raw, 'file')) });
+    }
+    return out;
+  } finally {
+    await client?.connection.close().catch(() => undefined);
+    await db.close();
+  }
+}
