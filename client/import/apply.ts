@@ -17,6 +17,7 @@ export interface ExistingSet {
   id: string;
   name: string;
   year: number;
+  startedAt: Date | null;
   tasks: (ExistingTask & { id: number })[];
   units: (ExistingUnit & { id: number })[];
 }
@@ -37,6 +38,7 @@ export async function loadExisting(db: Database, taskSetId: string): Promise<Exi
     id: set.id,
     name: set.name,
     year: set.year,
+    startedAt: set.startedAt,
     units: units.map((u) => ({
       id: u.id,
       code: u.code,

@@ -156,6 +156,15 @@ export async function importTables(db: Database, options: ImportOptions): Promis
     });
   }
 
+  if (existing?.startedAt && diff.added.length) {
+    warnings.push({
+      file: path.basename(options.tasksFile),
+      row: null,
+      column: null,
+      value: null,
+      message: `任务集 ${taskSetId} 已启动；新增的 ${diff.added.length} 项任务写入后还需再运行 duban start ${taskSetId} 才会开始督办（已在办的任务不受影响）`,
+    });
+  }
   if (diffIsEmpty(diff)) return finish();
   if (existing && !options.apply) {
     result.pendingApply = true;

@@ -117,9 +117,6 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
             errors.push(issue(row, spec.label, null, `缺少必需的列「${spec.label}」（可写作 ${headerHint(spec)}）`));
           }
           if (header.missing.length) break;
-          for (const d of header.duplicates) {
-            warnings.push(issue(row, header.headers[d.column]!, null, `「${header.headers[d.column]}」与前面的「${label(d.field)}」列同义，本列作为附加属性保存`));
-          }
         } else if (distinct.size === 1 && title === undefined) {
           title = nonEmpty[0];
         } else if (row > MAX_HEADER_SEARCH) {
@@ -131,10 +128,11 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
       const col = header.columns;
       const at = (f: TaskField) => (col[f] === undefined ? '' : (cells[col[f]!] ?? ''));
 
-      // A second header row under a two-level header (责任单位 over 牵头单位 | 配合单位).
-      if (!sawData && row === headerRow + 1 && !at('seq') && nonEmpty.every((c) => matchHeaders([c], TASK_FIELDS).extra.length === 0)) {
-        const merged = header.headers.map((h, i) => cells[i] || h);
-        header = matchHeaders(merged, TASK_FIELDS);
+      // A second header row under a two-level header (责任单位 over 牵头单位 | 配合单位);
+      // merged cells repeat the upper header's words in it.
+      if (!sawData && row === headerRow + 1 && distinct.size >= 2 && nonEmpty.every((c) => matchHeaders([c], TASK_FIELDS).extra.length === 0)) {
+        header = matchHeaders(header.headers.map((h, i) => cells[i] || h), TASK_FIELDS);
+        headerRow = row;
         continue;
       }
       // The header repeated on every printed page.
@@ -156,7 +154,12 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
           continue;
         }
       }
-      sawData = true;
+      if (!sawData) {
+        sawData = true;
+        for (const d of header.duplicates) {
+          warnings.push(issue(headerRow, header.headers[d.column]!, null, `「${header.headers[d.column]}」与前面的「${label(d.field)}」列同义，本列作为附加属性保存`));
+        }
+      }
 
       // 序号
       const seqRaw = at('seq');

@@ -184,6 +184,7 @@ describe('re-import of an edited table', () => {
 
   it('never touches tasks whose workflows run, and says so', async () => {
     await db.prisma.task.updateMany({ where: { taskSetId: id, seq: { in: ['1', '5'] } }, data: { state: '进行中' } });
+    await db.prisma.taskSet.update({ where: { id }, data: { startedAt: new Date() } });
     const before = await load();
     // base.csv changes 1 back, changes 2, adds 4 and drops 5.
     const r = await importTables(db, { tasksFile: fixture('base.csv'), unitsFile: units, year: 2022, id, apply: true });
@@ -198,6 +199,8 @@ describe('re-import of an edited table', () => {
       expect.stringContaining('导入不会改动它'),
       expect.stringContaining('导入不会删除它'),
     ]);
+    // Added to a started set: created 未启动, and the office is told to run duban start again.
+    expect(r.warnings.some((w) => w.message.includes(`duban start ${id}`))).toBe(true);
     const after = await load();
     expect(after['1']).toEqual(before['1']);
     expect(after['5']).toEqual(before['5']);

@@ -136,3 +136,21 @@ describe('readTaskTable', () => {
     expect(r.errors.every((e) => /[\u4e00-\u9fff]/.test(e.message))).toBe(true);
   });
 });
+
+describe('two-level headers and a directory in a workbook sheet', () => {
+  it('reads 责任单位 merged over 牵头单位 | 配合单位', async () => {
+    const r = await read('two-level-header.xlsx');
+    expect(r.errors).toEqual([]);
+    expect(r.tasks.map((t) => [t.seq, t.lead, t.co, t.deadline, t.sourceRow])).toEqual([['1', ['区教委'], ['区科技局'], '2022-12-31', 3]]);
+  });
+
+  it('finds the 单位名录 sheet of a workbook, several addresses in one cell, group members', async () => {
+    const r = await readDirectory(fixture('merged.xlsx'));
+    expect(r.errors).toEqual([]);
+    expect(r.directory.units.map((u) => [u.name, u.type, u.emails, u.members])).toEqual([
+      ['区科技局', '单位', ['kjj@units.test', 'kjj-2@units.test'], []],
+      ['区教委', '单位', ['jw@units.test'], []],
+      ['区级有关部门', '集合', [], ['区科技局', '区教委']],
+    ]);
+  });
+});
