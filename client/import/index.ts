@@ -156,6 +156,16 @@ export async function importTables(db: Database, options: ImportOptions): Promis
     });
   }
 
+  const removedCount = diff.removed.length + diff.blocked.filter((b) => b.change === 'removed').length;
+  if (existing && removedCount > existing.tasks.length / 2) {
+    warnings.push({
+      file: path.basename(options.tasksFile),
+      row: null,
+      column: null,
+      value: null,
+      message: `本表将删除任务集 ${taskSetId} 现有 ${existing.tasks.length} 项任务中的 ${removedCount} 项；请确认这是同一张表的新版本，而不是另一张表（另一张表请用 --name 或 --id 导入为新任务集）`,
+    });
+  }
   if (existing?.startedAt && diff.added.length) {
     warnings.push({
       file: path.basename(options.tasksFile),
