@@ -5,6 +5,8 @@
 // the way a unit's mail client answers it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +26,7 @@ import { renderMail } from '../../activities/mail/templates.ts';
 import { replyFields, signReplyToken } from '../../activities/mail/tokens.ts';
 import { ingestRaw, type InboundDeps } from '../../activities/mail/inbound.ts';
 import { pollOnce, startImapPoller } from '../../worker/inbox/imap-poller.ts';
+import { handleInboxRequest } from '../../client/web/inbox/index.ts';
 import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
 import { FIXTURE_SECRET, FIXTURE_UNIT, FIXTURE_UNIT_EMAIL, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
 import type { ReportInput } from '../../workflows/types.ts';
@@ -324,6 +327,86 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
         await poller.stop();
       }
       expect((await reportsOf(seq, 3)).map((r) => r.status)).toEqual(['滞后', '推进中', '完成']);
+    });
+  });
+  describe('web: the office\'s inbox and the unit\'s reply form', () => {
+    let server: http.Server;
+    let base: string;
+    const token = () => signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
+
+    beforeAll(async () => {
+      server = http.createServer((req, res) => {
+        handleInboxRequest(req, res, deps).then(
+          (handled) => {
+            if (!handled) res.writeHead(404).end();
+          },
+          (err: Error) => res.writeHead(500).end(err.message),
+        );
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    const post = (t: string, form: Record<string, string>) =>
+      fetch(`${base}/reply/${t}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+
+    it('shows the form for a valid link, and refuses a forged or expired one', async () => {
+      const ok = await fetch(`${base}/reply/${token()}`);
+      expect(ok.status).toBe(200);
+      const page = await ok.text();
+      expect(page).toContain(FIXTURE_UNIT);
+      expect(page).toContain('<form method="post"');
+      const forged = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() + 86_400_000 }, 'x'.repeat(40));
+      expect((await fetch(`${base}/reply/${forged}`)).status).toBe(403);
+      const expired = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() - 1000 }, FIXTURE_SECRET);
+      const res = await fetch(`${base}/reply/${expired}`);
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('链接已过期');
+    });
+
+    it('a submitted report reaches the workflow through the update and the unit is told', async () => {
+      const res = await post(token(), { status: '部分完成', percent: '70', text: '<script>alert(1)</script>主体完工', reason: '附属工程顺延' });
+      expect(res.status).toBe(200);
+      const body = await res.text();
+      expect(body).toContain('报送成功');
+      expect(body).not.toContain('<script>alert(1)</script>');
+      const reports = await reportsOf('10', 4);
+      expect(reports.at(-1)).toMatchObject({ channel: 'web', status: '部分完成', percent: 70, period: '2022-08', reason: '附属工程顺延' });
+      expect(await db.prisma.inboundMessage.count({ where: { source: 'web', outcome: 'applied' } })).toBe(1);
+    });
+
+    it('the workflow\'s refusal is shown with its reason', async () => {
+      const other = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: '区财政局', period: '2022-08', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
+      const res = await post(other, { status: '完成', percent: '100', text: '完成' });
+      expect(res.status).toBe(409);
+      expect(await res.text()).toContain('区财政局”不在本任务上');
+    });
+
+    it('bad input is answered on the form', async () => {
+      const res = await post(token(), { status: '很好', percent: '120', text: '' });
+      expect(res.status).toBe(400);
+      const body = await res.text();
+      expect(body).toContain('请选择状态');
+      expect(body).toContain('进度应为 0 到 100 的整数');
+    });
+
+    it('the office sees every message with its outcome and can download the raw one', async () => {
+      const res = await fetch(`${base}/inbox`);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      for (const label of ['已报送', '待核实', '已拒收', '自动回复', '退信']) expect(page).toContain(`>${label}</td>`);
+      expect(page).toContain('someone@private-mail.test');
+      expect(page).toContain('old-fgw@cq-spb.test');
+      const row = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId: '<tencent_4F1A2B3C@qq.com>' } });
+      const eml = await fetch(`${base}/inbox/${row.id}.eml`);
+      expect(eml.headers.get('content-type')).toBe('message/rfc822');
+      expect(Buffer.from(await eml.arrayBuffer()).equals(fixture('qq-foxmail-gb2312.eml'))).toBe(true);
+      const qq = 'data-message-id="&lt;tencent_4F1A2B3C@qq.com&gt;"';
+      expect(page).toContain(qq);
+      const held = await (await fetch(`${base}/inbox?outcome=held`)).text();
+      expect(held).not.toContain(qq);
+      expect(held).toContain('data-message-id="&lt;unknown-sender-1@private-mail.test&gt;"');
     });
   });
 });
