@@ -91,14 +91,17 @@ export function matchHeaders<F extends string>(cells: string[], specs: FieldSpec
 
 /**
  * A row is the header when it names two of the required fields (or the only
- * one) and at least two fields in all. A title row above it names none.
+ * one) and at least two fields in all, or any three fields. A title row
+ * above it names one at most.
  */
 export function looksLikeHeader<F extends string>(cells: string[], specs: FieldSpec<F>[]): boolean {
   const m = matchHeaders(cells, specs);
   const found = Object.keys(m.columns).length;
   const requiredCount = specs.filter((s) => s.required).length;
   const required = specs.filter((s) => s.required && m.columns[s.field] !== undefined).length;
-  return required >= Math.min(2, requiredCount) && found >= 2;
+  // Three fields of any kind are a header too, one that lacks a required column
+  // (reported as such rather than as "no header found").
+  return (required >= Math.min(2, requiredCount) && found >= 2) || found >= 3;
 }
 
 /** How to write a field's header, for "missing column" messages. */

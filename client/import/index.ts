@@ -91,7 +91,15 @@ export async function importTables(db: Database, options: ImportOptions): Promis
 
   let bytes = 0;
   const size = await stat(options.tasksFile).then((s) => s.size, () => 0);
-  const table = await readTaskTable(options.tasksFile, {
+  // Without a usable directory every unit of the table would be "unknown":
+  // report the directory's problem alone rather than a flood of follow-ups.
+  const noDirectory = dir.directory.units.length === 0;
+  if (noDirectory && dir.errors.length === 0) {
+    errors.push({ file: path.basename(options.unitsFile), row: null, column: null, value: null, message: '单位名录中没有任何单位' });
+  }
+  const table = noDirectory
+    ? { tasks: [], errors: [], warnings: [], title: undefined, rows: 0 }
+    : await readTaskTable(options.tasksFile, {
     year,
     directory: dir.directory,
     sheet: options.sheet,
@@ -102,7 +110,7 @@ export async function importTables(db: Database, options: ImportOptions): Promis
   });
   errors.push(...table.errors);
   warnings.push(...table.warnings);
-  if (table.tasks.length === 0 && table.errors.length === 0) {
+  if (!noDirectory && table.tasks.length === 0 && table.errors.length === 0) {
     errors.push({ file: path.basename(options.tasksFile), row: null, column: null, value: null, message: '任务表中没有任何任务' });
   }
 

@@ -225,3 +225,13 @@ describe('the other table forms end to end', () => {
     expect(texts).toContain('推动镕金科创园建设');
   });
 });
+
+describe('a broken unit directory', () => {
+  it('is reported alone, not as one unknown unit per task', async () => {
+    const r = await importTables(db, { tasksFile: fixture('base.csv'), unitsFile: fixture('units-missing-name.csv'), year: 2022, id: '2022-broken-dir' });
+    expect(r.errors).toEqual([
+      { file: 'units-missing-name.csv', row: 1, column: '单位名称', value: null, message: expect.stringContaining('缺少必需的列「单位名称」') },
+    ]);
+    expect(await db.prisma.taskSet.findUnique({ where: { id: '2022-broken-dir' } })).toBeNull();
+  });
+});
