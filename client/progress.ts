@@ -38,7 +38,8 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
     },
     done(message) {
       count = Math.max(count, total);
-      draw(true);
+      // a non-terminal already printed its 100% line from tick()
+      if (tty || lastDrawn !== 10) draw(true);
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       stream.write(`${tty ? '\n' : ''}${message ?? `${label}完成`}（${secs} 秒）\n`);
     },

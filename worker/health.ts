@@ -1,7 +1,10 @@
 // Each part's health, as the dashboard and `duban health` show it: Temporal
 // reachable, database migrated, SMTP accepting, worker polling its queue.
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: Node's ESM loader only offers its default export.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 import { listMigrations } from '../prisma/migrate.ts';
 import type { Database } from '../activities/db.ts';
 import type { Config } from './config.ts';

@@ -3,7 +3,7 @@
 // cluster (Temporal Cloud or self-hosted) and plain loopback for the embedded one.
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.ts';
 
 function tlsOptions(config: Config) {
@@ -29,7 +29,25 @@ export async function connectClient(config: Config): Promise<Client> {
   }
 }
 
+let runtimeInstalled = false;
+
+/**
+ * The SDK logs every worker state change at INFO to stderr; a person at the
+ * CLI wants warnings and errors only. Must run before the first worker or
+ * native connection of the process.
+ */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by someone else in this process (tests): keep theirs
+  }
+}
+
 export async function connectWorker(config: Config): Promise<NativeConnection> {
+  installQuietRuntime();
   return NativeConnection.connect({
     address: config.temporal.address,
     tls: tlsOptions(config),

@@ -2,10 +2,13 @@
 // continued-as-new task has several), with payloads decoded.
 import type { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: Node's ESM loader only offers its default export.
+import proto from '@temporalio/proto';
 
-export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
-export type History = temporal.api.history.v1.IHistory;
+const { temporal } = proto;
+
+export type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+export type History = proto.temporal.api.history.v1.IHistory;
 export const EventType = temporal.api.enums.v1.EventType;
 
 export interface Run {
@@ -40,7 +43,7 @@ export async function listTaskWorkflowIds(client: Client, taskSetId?: string): P
   return [...ids].sort();
 }
 
-export function decodePayloads(payloads: temporal.api.common.v1.IPayloads | null | undefined): unknown[] {
+export function decodePayloads(payloads: proto.temporal.api.common.v1.IPayloads | null | undefined): unknown[] {
   return (payloads?.payloads ?? []).map((p) => {
     try {
       return defaultPayloadConverter.fromPayload(p as never);

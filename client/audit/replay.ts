@@ -5,6 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflows } from '../../worker/worker.ts';
 import { fetchRuns } from './history.ts';
+import { installQuietRuntime } from '../../worker/temporal-connection.ts';
 
 export interface ReplayOutcome {
   workflowId: string;
@@ -14,6 +15,7 @@ export interface ReplayOutcome {
 }
 
 export async function replayWorkflows(client: Client, workflowIds: string[], onProgress?: (done: number, total: number) => void): Promise<ReplayOutcome[]> {
+  installQuietRuntime();
   const workflowBundle = await bundleWorkflows();
   const outcomes: ReplayOutcome[] = [];
   let done = 0;

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../activities/db.ts';
 import type { Effect, EffectBatch } from '../../workflows/effects.ts';
-import { completedActivityInputs, fetchRuns, EventType, decodePayloads } from './history.ts';
+import { completedActivityInputs, fetchRuns, EventType, decodePayloads, type Run } from './history.ts';
 
 export interface Discrepancy {
   workflowId: string;
@@ -87,7 +87,7 @@ export async function verifyTaskSet(client: Client, prisma: PrismaClient, taskSe
   for (const t of tasks) {
     const found: Discrepancy[] = [];
     const differ = (what: string, history: unknown, database: unknown) => found.push({ workflowId: t.workflowId, seq: t.seq, what, history, database });
-    let runs;
+    let runs: Run[];
     try {
       runs = await fetchRuns(client, t.workflowId);
     } catch {

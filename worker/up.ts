@@ -1,0 +1,160 @@
+// `duban up`: the embedded stack in one supervised process tree.
+//   Temporal dev server (child process, SQLite history under DUBAN_HOME)
+//   → database (PGlite under DUBAN_HOME, served on a loopback port for other
+//     duban commands; or DATABASE_URL) with migrations applied
+//   → SMTP catcher (every outgoing mail kept as .eml; replies to the inbox go
+//     to the inbound pipeline)
+//   → worker (task workflows and activities) → web server.
+// Each part that is configured externally (TEMPORAL_ADDRESS, DATABASE_URL,
+// SMTP_URL) is used instead of being started. Stopping (Ctrl-C) unwinds in
+// reverse; running again resumes: workflows, data and mail live under DUBAN_HOME.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { openDatabase, type Database } from '../activities/db.ts';
+import type { Config } from './config.ts';
+import { startEmbeddedTemporal } from './temporal-server.ts';
+import { startSmtpCatcher } from './smtp-catcher.ts';
+import { connectClient } from './temporal-connection.ts';
+import { startWebServer } from '../client/web/server.ts';
+import { webHandlers } from '../client/web/handlers.ts';
+import { runWorker } from './run-worker.ts';
+import { ingestRaw, type InboundDeps } from '../activities/mail/inbound.ts';
+import { startImapPoller } from './inbox/imap-poller.ts';
+import { ensureSampleImported } from '../client/import/index.ts';
+import { startTaskSet } from '../client/start/start-task-set.ts';
+
+/** The day 沙坪坝区 published the sample table (data/sample/shapingba-2022). */
+export const SAMPLE_STARTS_ON = '2022-01-21';
+
+export interface StackAddresses {
+  web: string;
+  temporal: string;
+  temporalUi?: string;
+  smtp: string;
+  database: string;
+  home: string;
+}
+
+export interface Stack {
+  addresses: StackAddresses;
+  db: Database;
+  client: Client;
+  /** resolves when the worker stops (it should not, until stop()) */
+  workerDone: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type Log = (line: string) => void;
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One `duban up` per DUBAN_HOME: a second one would fight over ports and files. */
+function takeUpLock(config: Config): () => void {
+  mkdirSync(config.home, { recursive: true });
+  const file = path.join(config.home, 'up.pid');
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (pid && pid !== process.pid && pidAlive(pid)) {
+      throw new Error(`duban up 已在运行（进程 ${pid}，目录 ${config.home}）。先停止它（Ctrl-C），或用另一个 DUBAN_HOME。`);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
+
+export async function startStack(config: Config, log: Log): Promise<Stack> {
+  const stoppers: { name: string; stop: () => Promise<void> | void }[] = [];
+  const stopAll = async () => {
+    while (stoppers.length) {
+      const s = stoppers.pop()!;
+      try {
+        await s.stop();
+      } catch (err) {
+        log(`停止 ${s.name} 时出错：${(err as Error).message}`);
+      }
+    }
+  };
+  try {
+    stoppers.push({ name: '锁', stop: takeUpLock(config) });
+
+    let temporalUi: string | undefined;
+    if (config.temporal.embedded) {
+      log(`启动 Temporal 开发服务器（历史记录：${path.join(config.home, 'temporal.db')}）…`);
+      const temporal = await startEmbeddedTemporal(config);
+      stoppers.push({ name: 'Temporal', stop: () => temporal.stop() });
+      temporalUi = temporal.uiUrl;
+    }
+
+    log('打开数据库并执行迁移…');
+    const db = await openDatabase(config, { servePort: config.database.url ? undefined : config.database.servePort });
+    stoppers.push({ name: '数据库', stop: () => db.close() });
+    if (db.migrations?.applied.length) log(`  已执行迁移：${db.migrations.applied.join('、')}`);
+
+    const client = await connectClient(config);
+    stoppers.push({ name: 'Temporal 客户端', stop: () => client.connection.close() });
+
+    const inboundDeps: InboundDeps = { prisma: db.prisma, client, config };
+
+    if (config.smtp.embedded) {
+      const catcher = await startSmtpCatcher(config, {
+        onReply: (raw) => ingestRaw(inboundDeps, raw, 'smtp'),
+        onError: (err) => log(`邮件收集器：${err.message}`),
+      });
+      stoppers.push({ name: '邮件收集器', stop: () => catcher.close() });
+    }
+    if (config.imap.url) {
+      const poller = startImapPoller(config, inboundDeps, { onError: (err) => log(`IMAP 收信失败：${err.message}`) });
+      stoppers.push({ name: 'IMAP 收信', stop: () => poller.stop() });
+    }
+
+    log('启动 worker…');
+    const worker = await runWorker(config, db);
+    stoppers.push({ name: 'worker', stop: () => worker.stop() });
+    const workerDone = worker.done;
+
+    const web = await startWebServer({ config, db, client, handlers: webHandlers(inboundDeps) });
+    stoppers.push({ name: '网页', stop: () => web.close() });
+
+    if (config.loadSample) {
+      const sample = await ensureSampleImported(db);
+      if (sample.imported) {
+        log(`首次运行：已导入示例任务集 ${sample.taskSetId}，正在启动其工作流…`);
+        // The sample is 2022's table: its workflows run on a clock that starts
+        // on the day it was published, so a newcomer sees the year unfold
+        // (交办 now, the first 请报 on "2022-02-15") instead of a year whose
+        // every deadline has passed closing within a minute.
+        const clockOffsetMs = Date.parse(`${SAMPLE_STARTS_ON}T09:00:00+08:00`) - Date.now();
+        const started = await startTaskSet(client, db.prisma, sample.taskSetId, config, undefined, { clockOffsetMs });
+        log(`  已启动 ${started.started} 项任务的工作流`);
+      }
+    }
+
+    return {
+      addresses: {
+        web: web.url,
+        temporal: config.temporal.address,
+        temporalUi,
+        smtp: config.smtp.url,
+        database: db.location,
+        home: config.home,
+      },
+      db,
+      client,
+      workerDone,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
