@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../worker/config.ts';
 import { openDatabase, type Database } from '../../activities/db.ts';
-import { ensureSampleImported, importTables, SAMPLE_TASK_SET_ID } from '../../client/import/index.ts';
+import { ensureSampleImported, importTables, SAMPLE_DIR, SAMPLE_TASK_SET_ID } from '../../client/import/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/import/${name}`, import.meta.url));
 let home: string;
@@ -40,6 +40,18 @@ describe('import on embedded PGlite', () => {
     ]);
     expect(t1.deadline.toISOString().slice(0, 10)).toBe('2022-12-31');
     expect(await ensureSampleImported(db)).toEqual({ taskSetId: SAMPLE_TASK_SET_ID, imported: false });
+  });
+
+  it('re-importing the sample finds no difference', async () => {
+    const r = await importTables(db, {
+      tasksFile: path.join(SAMPLE_DIR, 'tasks.csv'),
+      unitsFile: path.join(SAMPLE_DIR, 'units.csv'),
+      year: 2022,
+      id: SAMPLE_TASK_SET_ID,
+      apply: true,
+    });
+    expect(r).toMatchObject({ errors: [], tasks: 141, applied: false, pendingApply: false });
+    expect(r.diff).toEqual({ added: [], changed: [], removed: [], blocked: [], units: { added: [], changed: [], removed: [] } });
   });
 
   it('previews and applies an edited table in one transaction', async () => {
