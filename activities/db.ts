@@ -62,6 +62,12 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
 
 export async function openPostgres(url: string, max = 5): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max });
+  // An idle connection the server closes (restart, DROP DATABASE … FORCE,
+  // failover) emits 'error' on the pool; unheard, it would crash the process.
+  // The pool drops that connection and opens a new one on the next query.
+  pool.on('error', (err) => {
+    if (process.env.DUBAN_DEBUG) process.stderr.write(`数据库空闲连接断开：${err.message}\n`);
+  });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const safe = new URL(url);
   safe.password = '';

@@ -18,21 +18,21 @@ export interface Run {
   history: History;
 }
 
-/** Every run of one workflow id, oldest first. */
+/**
+ * Every run of one workflow id's current chain, oldest first: the latest run,
+ * then back through each run's `continuedExecutionRunId` (continue-as-new).
+ * Needs no visibility store, so it works on the time-skipping server too.
+ */
 export async function fetchRuns(client: Client, workflowId: string): Promise<Run[]> {
   const runs: Run[] = [];
-  const escaped = workflowId.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
-  for await (const wf of client.workflow.list({ query: `WorkflowId = "${escaped}"` })) {
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    runs.push({ workflowId: wf.workflowId, runId: wf.runId, startTime: wf.startTime, history });
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const started = history.events?.[0];
+    runs.push({ workflowId, runId, startTime: started ? eventTime(started) : new Date(0), history });
+    runId = started?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
-  if (runs.length === 0) {
-    // Visibility can lag a fresh start by a moment; the latest run is always reachable directly.
-    const handle = client.workflow.getHandle(workflowId);
-    const d = await handle.describe();
-    runs.push({ workflowId, runId: d.runId, startTime: d.startTime, history: await handle.fetchHistory() });
-  }
-  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  return runs.reverse();
 }
 
 /** Workflow ids of Duban's tasks, of one task set or all. */
