@@ -71,7 +71,15 @@ ${tasks.map(
     (s) => html`<tr><td><a href="/?set=${encodeURIComponent(s.id)}">${s.id}</a></td><td>${s.name}</td><td>${s.year}</td><td>${s._count.tasks}</td><td>${s.startedAt ? s.startedAt.toISOString().slice(0, 10) : '未启动'}</td></tr>`,
   )}</table>`;
   const links = html`<p class="muted">Temporal 界面：${deps.config.temporal.embedded ? raw(`<a href="http://localhost:${deps.config.temporal.uiPort}">http://localhost:${deps.config.temporal.uiPort}</a>`) : deps.config.temporal.address}</p>`;
-  return page('总览', html`${healthTable(health)}${links}${setsHtml}${tasksHtml}`);
+  // Bounces mark an address failing (activities/mail/inbound.ts): the office
+  // must fix the directory, or the unit never hears of its tasks.
+  const failing = await prisma.addressHealth.findMany({ where: { failing: true }, orderBy: { lastBounce: 'desc' } });
+  const failingHtml = failing.length
+    ? html`<h2 class="bad">失效邮箱（${failing.length}）</h2><table id="failing"><tr><th>邮箱</th><th>最近退信</th><th>原因</th></tr>${failing.map(
+        (f) => html`<tr><td>${f.address}</td><td>${f.lastBounce.toISOString()}</td><td>${f.reason ?? ''}</td></tr>`,
+      )}</table>`
+    : html``;
+  return page('总览', html`${healthTable(health)}${links}${failingHtml}${setsHtml}${tasksHtml}`);
 }
 
 function mailList(deps: WebDeps): string {

@@ -68,6 +68,14 @@ describe('web dashboard', () => {
     expect(page).toContain('✘ 异常');
   });
 
+  it('lists failing addresses so the office can fix the directory', async () => {
+    await db.prisma.addressHealth.create({ data: { address: 'wrong@sp.test', lastBounce: new Date('2022-03-01T02:00:00Z'), reason: '550 <wrong@sp.test>: 用户不存在' } });
+    const body = await (await fetch(web.url + '/')).text();
+    expect(body).toContain('失效邮箱（1）');
+    expect(body).toContain('wrong@sp.test');
+    expect(body).toContain('&lt;wrong@sp.test&gt;: 用户不存在');
+  });
+
   it('answers 404 in Chinese for an unknown page, escaping the path', async () => {
     const res = await fetch(web.url + '/no/<b>');
     expect(res.status).toBe(404);
