@@ -43,6 +43,11 @@ export interface InboundDeps {
 /** The Message-ID as stored (parse.ts messageKey). */
 export const inboundKey = messageKey;
 
+function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string; cause?: { code?: string } };
+  return e.code === 'P2002' || e.cause?.code === '23505' || /Unique constraint|P2002|23505/.test(e.message ?? '');
+}
+
 /** `duban/<taskSetId>/<seq>` → its parts, or null. */
 export function splitWorkflowId(workflowId: string): { taskSetId: string; seq: string } | null {
   const m = /^duban\/(.+)\/([^/]+)$/.exec(workflowId);
@@ -108,15 +113,15 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   const messageId = inboundKey(raw);
 
   // 1. raw first: once this row exists the message cannot be lost
-  let row = await deps.prisma.inboundMessage.findUnique({ where: { messageId } });
-  if (!row) {
-    try {
-      row = await deps.prisma.inboundMessage.create({ data: { messageId, source, raw: new Uint8Array(raw), receivedAt: new Date(now) } });
-    } catch (err) {
-      // another channel stored it a moment ago
-      if ((err as { code?: string }).code !== 'P2002') throw err;
-      row = await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId } });
-    }
+  // (create first: a new message costs one round trip; a known one fails on the unique key)
+  let row: Awaited<ReturnType<typeof deps.prisma.inboundMessage.create>>;
+  let fresh = true;
+  try {
+    row = await deps.prisma.inboundMessage.create({ data: { messageId, source, raw: new Uint8Array(raw), receivedAt: new Date(now) } });
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    row = await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId } });
+    fresh = false;
   }
   if (row.outcome !== 'pending') {
     return {
@@ -131,10 +136,11 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
     };
   }
 
+  let header: { fromAddr?: string | null; subject?: string } = {};
   const finish = async (outcome: InboundOutcomeKind, reason: string | undefined, extra: Partial<InboundOutcome> = {}): Promise<InboundOutcome> => {
     await deps.prisma.inboundMessage.update({
       where: { id: row.id },
-      data: { outcome, reason: reason ?? null, workflowId: extra.workflowId ?? null, unitName: extra.unit ?? null, reportKey: extra.reportKey ?? null },
+      data: { ...header, outcome, reason: reason ?? null, workflowId: extra.workflowId ?? null, unitName: extra.unit ?? null, reportKey: extra.reportKey ?? null },
     });
     return { id: row.id, messageId, outcome, reason, duplicate: false, ...extra };
   };
@@ -146,7 +152,7 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   } catch (err) {
     return finish('unparseable', `无法解析邮件：${(err as Error).message}`);
   }
-  await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { fromAddr: p.from, subject: p.subject.slice(0, 500) } });
+  header = { fromAddr: p.from, subject: p.subject.slice(0, 500) };
 
   // 3. what it is
   if (p.bounce) {
@@ -176,10 +182,11 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   if (!p.text.trim() && !p.status && p.attachments.length === 0) return finish('unparseable', '邮件正文为空，没有可登记的进展', target);
 
   // 5. attachments kept with the message (the report links to them by message id)
-  await deps.prisma.attachment.deleteMany({ where: { inboundMessageId: row.id } });
-  for (const a of p.attachments) {
-    await deps.prisma.attachment.create({
-      data: { inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) },
+  // (a retried message may have stored them already)
+  if (!fresh) await deps.prisma.attachment.deleteMany({ where: { inboundMessageId: row.id } });
+  if (p.attachments.length) {
+    await deps.prisma.attachment.createMany({
+      data: p.attachments.map((a) => ({ inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) })),
     });
   }
 
@@ -206,7 +213,7 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
       return finish('refused', `任务工作流 ${claims.workflowId} 不存在或已结束`, { ...target, reportKey });
     }
     // Temporal unreachable: stays pending (IMAP leaves it unseen) and is retried
-    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { reason: `暂时无法送达任务工作流：${(err as Error).message}` } });
+    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { ...header, reason: `暂时无法送达任务工作流：${(err as Error).message}` } });
     return { id: row.id, messageId, outcome: 'pending', reason: `暂时无法送达任务工作流：${(err as Error).message}`, duplicate: false, ...target, reportKey };
   }
   const note = p.status

@@ -7,6 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Config } from '../config.ts';
 import { ingestRaw, type InboundDeps, type InboundOutcome } from '../../activities/mail/inbound.ts';
+import { messageKey } from '../../activities/mail/parse.ts';
 
 export interface PollResult {
   fetched: number;
@@ -49,7 +50,9 @@ function sinceDate(since: string | undefined): Date | undefined {
   return since ? new Date(`${since}T00:00:00+08:00`) : undefined;
 }
 
-export async function pollOnce(config: Pick<Config, 'imap'>, deps: InboundDeps, batch = 200): Promise<PollResult> {
+export async function pollOnce(config: Pick<Config, 'imap'>, deps: InboundDeps, options: { batch?: number; concurrency?: number } = {}): Promise<PollResult> {
+  const batch = options.batch ?? 200;
+  const concurrency = options.concurrency ?? 4;
   if (!config.imap.url) throw new Error('未配置 IMAP_URL');
   const target = imapTarget(config.imap.url);
   const client = new ImapFlow({
@@ -72,18 +75,36 @@ export async function pollOnce(config: Pick<Config, 'imap'>, deps: InboundDeps, 
         const slice = uids.slice(i, i + batch);
         // fetch the batch first: imapflow forbids other commands inside a fetch loop
         const messages = await client.fetchAll(slice, { uid: true, source: true, internalDate: true }, { uid: true });
-        const seen: number[] = [];
-        for (const m of messages) {
-          if (!m.source) continue;
+        const todo = messages.filter((m) => {
+          if (!m.source) return false;
           const internal = m.internalDate ? new Date(m.internalDate) : undefined;
           // IMAP SINCE is by day in the server's zone; drop what is still earlier
-          if (since && internal && internal < since) continue;
+          return !(since && internal && internal < since);
+        });
+        // A few at a time (each waits on the database and Temporal); copies of
+        // one message stay in one lane, in order, so the second is seen as a duplicate.
+        const lanes = new Map<string, number[]>();
+        todo.forEach((m, i) => {
+          const key = messageKey(m.source!);
+          lanes.set(key, [...(lanes.get(key) ?? []), i]);
+        });
+        const outcomes: InboundOutcome[] = new Array(todo.length);
+        const queue = [...lanes.values()];
+        await Promise.all(
+          Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
+            for (let lane = queue.shift(); lane; lane = queue.shift()) {
+              for (const i of lane) outcomes[i] = await ingestRaw(deps, todo[i]!.source!, 'imap');
+            }
+          }),
+        );
+        const seen: number[] = [];
+        todo.forEach((m, i) => {
+          const outcome = outcomes[i]!;
           result.fetched++;
-          const outcome = await ingestRaw(deps, m.source, 'imap');
           result.outcomes.push(outcome);
           if (outcome.outcome === 'pending') result.retry++;
           else seen.push(m.uid);
-        }
+        });
         if (seen.length) await client.messageFlagsAdd(seen, ['\\Seen'], { uid: true });
       }
     } finally {
