@@ -43,6 +43,8 @@ export function parseDeadline(raw: string | null | undefined, year: number): Dea
   let s = (raw ?? '').normalize('NFKC').replace(/\s+/g, '');
   if (!s) return ok(`${year}-12-31`);
   if (CONTINUING.test(s)) return ok(`${year}-12-31`, true);
+  const english = parseEnglish((raw ?? '').normalize('NFKC').trim().toLowerCase(), year);
+  if (english) return english;
 
   // Words that say "by" or "done" add nothing to the date.
   for (;;) {
@@ -55,7 +57,7 @@ export function parseDeadline(raw: string | null | undefined, year: number): Dea
   s = s.replace(/号$/, '日');
 
   let m: RegExpExecArray | null;
-  if ((m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/.exec(s))) return ok(isoDate(+m[1]!, +m[2]!, +m[3]!));
+  if ((m = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:T[\d:.]+Z?)?$/.exec(s))) return ok(isoDate(+m[1]!, +m[2]!, +m[3]!));
   if ((m = /^(\d{4})年(\d{1,2})月(\d{1,2})日?$/.exec(s))) return ok(isoDate(+m[1]!, +m[2]!, +m[3]!));
   if ((m = /^(\d{4})[-/.](\d{1,2})$/.exec(s))) return ok(monthEnd(+m[1]!, +m[2]!));
   if ((m = /^(\d{4})年(\d{1,2})月(底|末|份|下旬)?$/.exec(s))) return ok(monthEnd(+m[1]!, +m[2]!));
@@ -78,4 +80,23 @@ export function parseDeadline(raw: string | null | undefined, year: number): Dea
     return ok(isoDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()));
   }
   return { ok: false, message: `无法识别的完成时限「${raw}」；${DEADLINE_EXPECTED}` };
+}
+
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** The few English forms a table with English headers uses: end of year, Q3, H1, end of June, ongoing. */
+function parseEnglish(s: string, year: number): DeadlineResult | undefined {
+  if (!/^[a-z0-9 ,.-]+$/.test(s) || !/[a-z]/.test(s)) return undefined;
+  const t = s.replace(/^(by|before|until)\s+/, '').replace(/^the\s+/, '').replace(/[.,]+$/, '');
+  if (/^(ongoing|long[- ]term|continuous|continuing|permanent)$/.test(t)) return { ok: true, date: `${year}-12-31`, continuing: true };
+  if (/^(end of (the )?year|year[- ]end|eoy|within the year)$/.test(t)) return { ok: true, date: `${year}-12-31`, continuing: false };
+  let m: RegExpExecArray | null;
+  if ((m = /^(?:end of )?q([1-4])(?: (\d{4}))?$/.exec(t))) return { ok: true, date: monthEnd(m[2] ? +m[2] : year, +m[1]! * 3)!, continuing: false };
+  if (/^(end of )?(h1|first half( of the year)?|mid[- ]year)$/.test(t)) return { ok: true, date: `${year}-06-30`, continuing: false };
+  if (/^(end of )?(h2|second half( of the year)?)$/.test(t)) return { ok: true, date: `${year}-12-31`, continuing: false };
+  if ((m = /^(?:end of )?([a-z]+)(?: (\d{4}))?$/.exec(t))) {
+    const month = MONTHS.findIndex((name) => name === m![1] || name.slice(0, 3) === m![1]);
+    if (month >= 0) return { ok: true, date: monthEnd(m[2] ? +m[2] : year, month + 1)!, continuing: false };
+  }
+  return undefined;
 }

@@ -25,6 +25,13 @@ describe('parseDeadline', () => {
     ['', '2022-12-31', false],
     [null, '2022-12-31', false],
     ['44742', '2022-06-30', false],
+    ['2022-06-30T00:00:00Z', '2022-06-30', false],
+    ['end of year', '2022-12-31', false],
+    ['By Q3', '2022-09-30', false],
+    ['H1', '2022-06-30', false],
+    ['end of June', '2022-06-30', false],
+    ['Sep 2023', '2023-09-30', false],
+    ['ongoing', '2022-12-31', true],
   ];
   it.each(cases)('%s → %s', (raw, date, continuing) => {
     expect(parseDeadline(raw, 2022)).toEqual({ ok: true, date, continuing });
@@ -36,7 +43,7 @@ describe('parseDeadline', () => {
   });
 
   it('refuses what it cannot read, and impossible dates, saying what is expected', () => {
-    for (const raw of ['下个月', '2022-02-30', '2022年13月1日', '尽快']) {
+    for (const raw of ['下个月', '2022-02-30', '2022年13月1日', '尽快', 'soon', 'end of Smarch']) {
       const r = parseDeadline(raw, 2022);
       expect(r.ok).toBe(false);
       if (!r.ok) {
