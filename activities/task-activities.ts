@@ -63,13 +63,17 @@ export function createActivities(deps: ActivityDeps) {
         }
       }
       case 'request':
-        for (const unitName of effect.units) {
-          await prisma.request.upsert({
-            where: { taskId_unitName_period: { taskId, unitName, period: effect.period } },
-            create: { taskId, unitName, period: effect.period, requestedAt: new Date(effect.requestedAt), dueAt: dateOnly(effect.dueOn) },
-            update: {},
-          });
-        }
+        // createMany … skipDuplicates is one INSERT … ON CONFLICT DO NOTHING: idempotent and cheap.
+        await prisma.request.createMany({
+          data: effect.units.map((unitName) => ({
+            taskId,
+            unitName,
+            period: effect.period,
+            requestedAt: new Date(effect.requestedAt),
+            dueAt: dateOnly(effect.dueOn),
+          })),
+          skipDuplicates: true,
+        });
         return 0;
       case 'report':
         await recordReport(prisma, taskId, effect.report, effect.accepted, effect.refusalReason);
@@ -84,24 +88,22 @@ export function createActivities(deps: ActivityDeps) {
         await prisma.task.update({ where: { id: taskId }, data: { deadline: dateOnly(effect.deadline) } });
         return 0;
       case 'escalation':
-        await prisma.escalation.upsert({
-          where: { key: effect.key },
-          create: { key: effect.key, taskId, unitName: effect.unit, period: effect.period, level: effect.level, at: new Date(effect.at) },
-          update: {},
+        await prisma.escalation.createMany({
+          data: [{ key: effect.key, taskId, unitName: effect.unit, period: effect.period, level: effect.level, at: new Date(effect.at) }],
+          skipDuplicates: true,
         });
         return 0;
       case 'light':
-        await prisma.lightChange.upsert({
-          where: { key: effect.key },
-          create: { key: effect.key, taskId, from: effect.from, to: effect.to, at: new Date(effect.at), cause: effect.cause },
-          update: {},
+        await prisma.lightChange.createMany({
+          data: [{ key: effect.key, taskId, from: effect.from, to: effect.to, at: new Date(effect.at), cause: effect.cause }],
+          skipDuplicates: true,
         });
         return 0;
       case 'assignments':
         await recordAssignments(prisma, task, effect.lead, effect.co, new Date(effect.at));
         return 0;
       case 'task':
-        await prisma.task.update({
+        await prisma.task.updateMany({
           where: { id: taskId },
           data: {
             state: effect.state,
@@ -152,9 +154,8 @@ export async function recordReport(
   accepted: boolean,
   refusalReason?: string,
 ): Promise<void> {
-  await prisma.report.upsert({
-    where: { key: r.key },
-    create: {
+  await prisma.report.createMany({
+    data: [{
       key: r.key,
       taskId,
       unitName: r.unit,
@@ -169,8 +170,8 @@ export async function recordReport(
       accepted,
       refusalReason,
       needsReview: r.needsReview ?? false,
-    },
-    update: {},
+    }],
+    skipDuplicates: true,
   });
   if (accepted) {
     await prisma.request.updateMany({

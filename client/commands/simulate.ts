@@ -1,0 +1,82 @@
+// duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]
+// The whole year on the time-skipping test server with the real workflow and
+// activities; see client/simulate/simulate.ts.
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { progress, type Progress } from '../progress.ts';
+import { simulateYear, SimulateInputError } from '../simulate/simulate.ts';
+
+const USAGE = '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        tasks: { type: 'string' },
+        units: { type: 'string' },
+        year: { type: 'string' },
+        replies: { type: 'string' },
+        keep: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new InputError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (!values.tasks || !values.units || !values.year) throw new InputError(USAGE);
+  if (!/^\d{4}$/.test(values.year)) throw new InputError(`--year 应为四位年份，收到「${values.year}」`);
+  for (const [flag, file] of [['--tasks', values.tasks], ['--units', values.units], ['--replies', values.replies]] as const) {
+    if (file && !existsSync(file)) throw new InputError(`${flag} 指向的文件不存在：${file}`, { error: 'file not found', file });
+  }
+  quietTemporalLogs();
+
+  let bar: Progress | undefined;
+  try {
+    const r = await simulateYear({
+      tasksFile: values.tasks,
+      unitsFile: values.units,
+      year: Number(values.year),
+      repliesFile: values.replies,
+      keep: values.keep,
+      onPhase: (label, total) => {
+        bar?.done();
+        bar = progress(label, total);
+      },
+      onTick: (n) => bar?.tick(n),
+    });
+    bar?.done();
+    const v = r.verdicts;
+    ctx.result(
+      r,
+      [
+        `模拟完成（用时 ${(r.wallMs / 1000).toFixed(1)} 秒）：${r.tasks} 项任务，发出邮件 ${r.mails} 封，催办 ${r.reminders} 次，督办 ${r.escalations} 次`,
+        `评定：完成 ${v['完成']}，部分完成 ${v['部分完成']}，未完成 ${v['未完成']}`,
+        ...Object.entries(r.byCategory).map(([c, n]) => `  ${c}：完成 ${n['完成']}，部分完成 ${n['部分完成']}，未完成 ${n['未完成']}`),
+        `回复 ${r.replies.lines} 条，采纳 ${r.replies.accepted}，拒收 ${r.replies.refused}`,
+        ...r.warnings.map((w) => `注意：${w}`),
+        '',
+        ...r.rows.map((row) => `${row.seq.padEnd(4)} ${row.verdict ?? '—'}  ${row.leadUnits.join('、')}  ${row.task.slice(0, 24)}`),
+      ].join('\n'),
+    );
+    return EXIT_OK;
+  } catch (err) {
+    bar?.done('已中止');
+    if (err instanceof SimulateInputError) throw new InputError(err.message, { error: err.message, errors: err.errors });
+    throw err;
+  }
+}
+
+/** The SDK logs every worker state change; a CLI run wants warnings only. */
+function quietTemporalLogs(): void {
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+    });
+  } catch {
+    // already installed (in-process callers): keep theirs
+  }
+}
