@@ -73,6 +73,12 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
   const messageId = messageIdFor(mail.key, deps.domain);
   const existing = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
   if (existing) return { messageId: existing.messageId, sent: false };
+  // A reminder threaded under its request carries the request's token on
+  // its row too, so a reply to the reminder (In-Reply-To) finds the task.
+  let replyToken = mail.replyToken;
+  if (!replyToken && mail.inReplyTo) {
+    replyToken = (await deps.prisma.sentMail.findUnique({ where: { messageId: mail.inReplyTo } }))?.replyToken ?? undefined;
+  }
   const to = mail.to.map(safeAddress);
   const cc = mail.cc?.map(safeAddress);
   // Task text reaches the subject and custom headers: fold it to one line so
@@ -108,8 +114,8 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
       toAddrs: to,
       ccAddrs: cc ?? [],
       subject,
-      replyToken: mail.replyToken ?? null,
-      replyRef: mail.replyToken ? tokenReference(mail.replyToken) : null,
+      replyToken: replyToken ?? null,
+      replyRef: replyToken ? tokenReference(replyToken) : null,
     },
     update: {},
   });

@@ -190,7 +190,7 @@ export function htmlToText(html: string): string {
 
 // ---------------------------------------------------------------- quotes
 
-const SEPARATOR_RE = /^\s*[-—–]{2,}\s*(原始邮件|原始郵件|邮件原件|郵件原件|原邮件|回复的原邮件|转发的原邮件|转发邮件信息|转发的邮件|Original Message|Forwarded message|Reply message)\s*[-—–]{2,}/i;
+const SEPARATOR_RE = /^\s*[-—–]{2,}\s*(原始邮件|原始郵件|邮件原件|郵件原件|原邮件|回复的原邮件|转发的原邮件|转发邮件信息|转发的邮件|Original Message|Original|Forwarded message|Reply message)\s*[-—–]{2,}/i;
 const HEADER_FROM_RE = /^\s*\**\s*(发件人|发信人|From)\s*\**\s*(?:[:：]|\s)\s*\S/i;
 const HEADER_NEXT_RE = /^\s*\**\s*(发送时间|发件时间|日期|时间|Sent|Date|收件人|To|抄送|Cc|主题|Subject)\s*\**\s*(?:[:：]|\s)/i;
 const ATTRIBUTION_END_RE = /(写道|寫道|wrote)\s*[:：]?\s*$/i;

@@ -241,6 +241,9 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const parsed = await simpleParser(reminder!.raw);
       expect(parsed.inReplyTo).toBe(request.messageId);
       expect(parsed.references).toContain(request.messageId);
+      // a reply to the reminder finds the request's token through the reminder's row
+      const row = await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}` } });
+      expect(row.replyToken).toBe((await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken);
     });
 
     /** A Foxmail-style reply in GBK, quoting the request, as the unit's client would build it. */

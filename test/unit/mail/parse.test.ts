@@ -159,6 +159,13 @@ describe('pieces', () => {
     expect(readLabels('项目状态良好，完成了一半')).toMatchObject({ status: null, percent: null });
     expect(readLabels('进度：150%')).toMatchObject({ percent: null });
   });
+  it('cuts at QQ Mail\'s English separator and Outlook\'s English header block', () => {
+    expect(stripQuotes('状态：完成\n\n------------------ Original ------------------\nFrom: "督查室"<d@x>;\n状态：推进中')).toBe('状态：完成');
+    expect(stripQuotes('状态：完成\n\nFrom: 督查室 <d@x>\nSent: Wednesday, June 15, 2022 9:00 AM\nTo: fgw\n状态：推进中')).toBe('状态：完成');
+  });
+  it('keeps a narrative line that merely mentions a sender', () => {
+    expect(stripQuotes('请转告发件人：我们已收到\n谢谢')).toBe('请转告发件人：我们已收到\n谢谢');
+  });
   it('does not cut a reply at a line of dashes that is not a quote separator', () => {
     expect(stripQuotes('状态：完成\n----------\n第二部分\n')).toBe('状态：完成\n----------\n第二部分');
   });
