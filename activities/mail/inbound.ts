@@ -108,6 +108,23 @@ async function markBounce(deps: InboundDeps, p: ParsedReply, now: number): Promi
   };
 }
 
+function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, now: number): ReportInput {
+  return {
+    key: `email:${messageId}`,
+    period: claims.period,
+    unit: claims.unit,
+    status: p.status ?? '推进中',
+    percent: p.percent,
+    text: p.text,
+    ...(p.reason ? { reason: p.reason } : {}),
+    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    channel: 'email',
+    inboundMessageId: messageId,
+    receivedAt: now,
+    ...(p.status ? {} : { needsReview: true }),
+  };
+}
+
 export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundSource): Promise<InboundOutcome> {
   const now = deps.now?.() ?? Date.now();
   const messageId = inboundKey(raw);
@@ -191,21 +208,8 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   }
 
   // 6. route
-  const reportKey = `email:${messageId}`;
-  const report: ReportInput = {
-    key: reportKey,
-    period: claims.period,
-    unit: claims.unit,
-    status: p.status ?? '推进中',
-    percent: p.percent,
-    text: p.text,
-    ...(p.reason ? { reason: p.reason } : {}),
-    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
-    channel: 'email',
-    inboundMessageId: messageId,
-    receivedAt: now,
-    ...(p.status ? {} : { needsReview: true }),
-  };
+  const report = reportFrom(p, claims, messageId, now);
+  const reportKey = report.key;
   try {
     await routeReport(deps, claims.workflowId, report);
   } catch (err) {
@@ -220,4 +224,44 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
     ? `已送达任务工作流（经${found.via}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
     : `已送达任务工作流（经${found.via}识别）：未写明状态，按“推进中”叙述性报告登记，待督查室核对`;
   return finish('applied', note, { ...target, reportKey });
+}
+
+/**
+ * The office has checked a held reply (sent from an address not registered
+ * for the unit) and lets it through: the report goes to the workflow as if
+ * the unit had sent it, and the row and the audit log say who decided.
+ */
+export async function applyHeld(deps: InboundDeps, id: number, actor: string): Promise<InboundOutcome> {
+  const row = await deps.prisma.inboundMessage.findUnique({ where: { id } });
+  if (!row) throw new Error(`没有编号为 ${id} 的收件`);
+  if (row.outcome !== 'held') throw new Error(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室放行`);
+  const now = deps.now?.() ?? Date.now();
+  const p = await parseReply(Buffer.from(row.raw), { replyInbox: deps.config.mail.replyInbox, replyDomain: deps.config.mail.replyDomain });
+  const found = await findToken(deps, p);
+  if ('missing' in found) throw new Error(`无法放行：${found.missing}`);
+  // the token is checked again, expiry included: a held reply does not outlive its period
+  const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
+  if (!verified.ok) throw new Error(`无法放行：回复令牌${verified.reason}`);
+  const report = { ...reportFrom(p, verified.claims, row.messageId, now), needsReview: true };
+  if (p.attachments.length && (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0) {
+    await deps.prisma.attachment.createMany({
+      data: p.attachments.map((a) => ({ inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) })),
+    });
+  }
+  await routeReport(deps, verified.claims.workflowId, report);
+  const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;
+  await deps.prisma.inboundMessage.update({
+    where: { id },
+    data: { outcome: 'applied', reason, workflowId: verified.claims.workflowId, unitName: verified.claims.unit, reportKey: report.key },
+  });
+  await deps.prisma.auditEvent.create({
+    data: {
+      actor,
+      action: 'inbox.apply-held',
+      taskSetId: splitWorkflowId(verified.claims.workflowId)?.taskSetId ?? null,
+      workflowId: verified.claims.workflowId,
+      details: { inboundId: id, messageId: row.messageId, from: row.fromAddr, previousReason: row.reason },
+    },
+  });
+  return { id, messageId: row.messageId, outcome: 'applied', reason, duplicate: false, workflowId: verified.claims.workflowId, unit: verified.claims.unit, period: verified.claims.period, reportKey: report.key };
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { InputError, type CommandContext } from '../output.ts';
 import { parseContract, parseReply } from '../../activities/mail/parse.ts';
 
-const USAGE = '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json]';
+const USAGE = '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';
 
 async function readEml(file: string): Promise<Buffer> {
   try {
@@ -23,6 +23,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const [sub, ...rest] = args;
   if (sub === 'parse') return parse(rest, ctx);
   if (sub === 'ingest') return ingest(rest, ctx);
+  if (sub === 'apply') return apply(rest, ctx);
   throw new InputError(sub ? `未知的 inbox 子命令：${sub}。${USAGE}` : USAGE);
 }
 
@@ -64,6 +65,23 @@ async function ingest(args: string[], ctx: CommandContext): Promise<number> {
     results.map((r) => `${r.file}：${OUTCOME_LABEL[r.outcome] ?? r.outcome}${r.duplicate ? '（此前已处理，未重复处理）' : ''}${r.reason ? `\u3000${r.reason}` : ''}`).join('\n'),
   );
   return results.some((r) => r.outcome === 'pending') ? 1 : 0;
+}
+
+async function apply(args: string[], ctx: CommandContext): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { by: { type: 'string' } } });
+  const id = Number(positionals[0]);
+  if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) throw new InputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
+  if (!values.by?.trim()) throw new InputError(`请用 --by 写明核实人。${USAGE}`);
+  const { applyHeldMessage } = await import('../../worker/inbox/ingest-files.ts');
+  let outcome;
+  try {
+    outcome = await applyHeldMessage(id, values.by.trim());
+  } catch (err) {
+    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message)) throw new InputError((err as Error).message);
+    throw err;
+  }
+  ctx.result(outcome, `收件 ${id} 已放行：${outcome.workflowId} ${outcome.unit} ${outcome.period}`);
+  return 0;
 }
 
 export const OUTCOME_LABEL: Record<string, string> = {

@@ -5,7 +5,7 @@
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../../activities/db.ts';
 import { connectClient } from '../temporal-connection.ts';
-import { ingestRaw, type InboundOutcome } from '../../activities/mail/inbound.ts';
+import { applyHeld, ingestRaw, type InboundOutcome } from '../../activities/mail/inbound.ts';
 
 export interface FileOutcome extends InboundOutcome {
   file: string;
@@ -28,6 +28,22 @@ export async function ingestFiles(files: { file: string; raw: Buffer }[], say: (
     return out;
   } finally {
     await client?.connection.close().catch(() => undefined);
+    await db.close();
+  }
+}
+
+/** `duban inbox apply <id> --by <name>`: the office lets a held reply through. */
+export async function applyHeldMessage(id: number, by: string): Promise<InboundOutcome> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    const client = await connectClient(config);
+    try {
+      return await applyHeld({ prisma: db.prisma, client, config }, id, by);
+    } finally {
+      await client.connection.close().catch(() => undefined);
+    }
+  } finally {
     await db.close();
   }
 }

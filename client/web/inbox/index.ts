@@ -10,7 +10,7 @@ import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { InboundDeps } from '../../../activities/mail/inbound.ts';
-import { splitWorkflowId } from '../../../activities/mail/inbound.ts';
+import { applyHeld, splitWorkflowId } from '../../../activities/mail/inbound.ts';
 import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../activities/mail/tokens.ts';
 import { submitReportUpdate } from '../../../workflows/messages.ts';
 import { REPORT_STATUSES, type ReportInput, type ReportOutcome, type ReportStatus } from '../../../workflows/types.ts';
@@ -82,6 +82,9 @@ async function inboxDetail(deps: InboundDeps, id: number): Promise<string | null
 <tr><th>结果</th><td class="${OUTCOME_CLASS[row.outcome] ?? ''}">${OUTCOME_LABEL[row.outcome] ?? row.outcome}</td></tr><tr><th>说明</th><td>${row.reason ?? ''}</td></tr>
 <tr><th>任务</th><td>${row.workflowId ?? ''}</td></tr><tr><th>单位</th><td>${row.unitName ?? ''}</td></tr><tr><th>报告编号</th><td>${row.reportKey ?? ''}</td></tr>
 <tr><th>附件</th><td>${row.attachments.map((a) => html`<a href="/inbox/attachment/${a.id}">${a.filename}</a> <span class="muted">${a.contentType}，${a.size} 字节</span><br>`)}</td></tr></table>
+${row.outcome === 'held'
+      ? html`<form method="post" action="/inbox/${row.id}/apply" class="box"><p>核实发件人确属该单位后，可放行这份报告（将标记为待人工核对）。</p><label>核实人 <input name="by" required></label> <button type="submit">核实放行</button></form>`
+      : ''}
 <p><a href="/inbox/${row.id}.eml">下载原始邮件（.eml）</a></p><pre style="white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:8px;max-height:480px;overflow:auto">${text.slice(0, 20000)}</pre>`,
   );
 }
@@ -268,6 +271,18 @@ export async function handleInboxRequest(req: http.IncomingMessage, res: http.Se
       send(res, 200, Buffer.from(a.content), 'application/octet-stream', {
         'content-disposition': `attachment; filename="attachment-${a.id}"; filename*=UTF-8''${encodeURIComponent(a.filename)}`,
       });
+    return true;
+  }
+  m = /^\/inbox\/(\d+)\/apply$/.exec(p);
+  if (m && method === 'POST') {
+    const form = await readForm(req);
+    const by = form?.get('by')?.trim() || '督查室';
+    try {
+      await applyHeld(deps, Number(m[1]), by.slice(0, 50));
+      res.writeHead(303, { location: `/inbox/${m[1]}` }).end();
+    } catch (err) {
+      send(res, 409, page('无法放行', html`<p class="bad">${(err as Error).message}</p><p><a href="/inbox/${m[1]}">返回</a></p>`));
+    }
     return true;
   }
   m = /^\/inbox\/(\d+)$/.exec(p);
