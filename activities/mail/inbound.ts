@@ -43,9 +43,28 @@ export interface InboundDeps {
 /** The Message-ID as stored (parse.ts messageKey). */
 export const inboundKey = messageKey;
 
-function isUniqueViolation(err: unknown): boolean {
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  return e.code === 'P2002' || e.cause?.code === '23505' || /Unique constraint|P2002|23505/.test(e.message ?? '');
+/**
+ * Stores a raw message unless its key is known; one round trip either way.
+ * Bytes go in as hex through SQL: Prisma's Bytes parameters fail on the
+ * PGlite adapter ("Invalid input for bytea type", pglite-prisma-adapter 0.6),
+ * and this works the same on PostgreSQL.
+ */
+export async function storeRaw(prisma: PrismaClient, messageId: string, source: InboundSource, raw: Buffer, receivedAt: number): Promise<{ id: number; created: boolean }> {
+  const rows = await prisma.$queryRaw<{ id: number }[]>`
+    INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
+    VALUES (${messageId}, ${source}, decode(${raw.toString('hex')}, 'hex'), to_timestamp(${receivedAt / 1000}::double precision) AT TIME ZONE 'UTC')
+    ON CONFLICT ("messageId") DO NOTHING RETURNING id`;
+  if (rows[0]) return { id: Number(rows[0].id), created: true };
+  const existing = await prisma.inboundMessage.findUniqueOrThrow({ where: { messageId }, select: { id: true } });
+  return { id: existing.id, created: false };
+}
+
+async function storeAttachments(prisma: PrismaClient, inboundMessageId: number, attachments: ParsedReply['attachments']): Promise<void> {
+  for (const a of attachments) {
+    await prisma.$executeRaw`
+      INSERT INTO "Attachment" ("inboundMessageId", filename, "contentType", size, content)
+      VALUES (${inboundMessageId}, ${a.filename}, ${a.contentType}, ${a.size}, decode(${a.content.toString('hex')}, 'hex'))`;
+  }
 }
 
 /** `duban/<taskSetId>/<seq>` → its parts, or null. */
@@ -130,16 +149,11 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   const messageId = inboundKey(raw);
 
   // 1. raw first: once this row exists the message cannot be lost
-  // (create first: a new message costs one round trip; a known one fails on the unique key)
-  let row: Awaited<ReturnType<typeof deps.prisma.inboundMessage.create>>;
-  let fresh = true;
-  try {
-    row = await deps.prisma.inboundMessage.create({ data: { messageId, source, raw: new Uint8Array(raw), receivedAt: new Date(now) } });
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    row = await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId } });
-    fresh = false;
-  }
+  const stored = await storeRaw(deps.prisma, messageId, source, raw, now);
+  const fresh = stored.created;
+  const row = fresh
+    ? { id: stored.id, outcome: 'pending', reason: null, workflowId: null, unitName: null, reportKey: null }
+    : await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { id: stored.id } });
   if (row.outcome !== 'pending') {
     return {
       id: row.id,
@@ -201,11 +215,7 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   // 5. attachments kept with the message (the report links to them by message id)
   // (a retried message may have stored them already)
   if (!fresh) await deps.prisma.attachment.deleteMany({ where: { inboundMessageId: row.id } });
-  if (p.attachments.length) {
-    await deps.prisma.attachment.createMany({
-      data: p.attachments.map((a) => ({ inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) })),
-    });
-  }
+  await storeAttachments(deps.prisma, row.id, p.attachments);
 
   // 6. route
   const report = reportFrom(p, claims, messageId, now);
@@ -244,9 +254,7 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
   if (!verified.ok) throw new Error(`无法放行：回复令牌${verified.reason}`);
   const report = { ...reportFrom(p, verified.claims, row.messageId, now), needsReview: true };
   if (p.attachments.length && (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0) {
-    await deps.prisma.attachment.createMany({
-      data: p.attachments.map((a) => ({ inboundMessageId: row.id, filename: a.filename, contentType: a.contentType, size: a.size, content: new Uint8Array(a.content) })),
-    });
+    await storeAttachments(deps.prisma, row.id, p.attachments);
   }
   await routeReport(deps, verified.claims.workflowId, report);
   const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;

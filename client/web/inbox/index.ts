@@ -10,7 +10,7 @@ import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { InboundDeps } from '../../../activities/mail/inbound.ts';
-import { applyHeld, splitWorkflowId } from '../../../activities/mail/inbound.ts';
+import { applyHeld, splitWorkflowId, storeRaw } from '../../../activities/mail/inbound.ts';
 import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../activities/mail/tokens.ts';
 import { submitReportUpdate } from '../../../workflows/messages.ts';
 import { REPORT_STATUSES, type ReportInput, type ReportOutcome, type ReportStatus } from '../../../workflows/types.ts';
@@ -223,23 +223,20 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     }
   }
   const rawMessage = webMessage(claims, input, messageId, req.socket.remoteAddress ?? '');
-  await deps.prisma.inboundMessage.upsert({
-    where: { messageId },
-    create: {
-      messageId,
-      source: 'web',
-      raw: new Uint8Array(rawMessage),
-      receivedAt: new Date(receivedAt),
-      fromAddr: null,
-      subject: `网页报送：${claims.unit} ${claims.period}`,
-      outcome: outcome.accepted ? 'applied' : 'refused',
-      reason: outcome.accepted ? (outcome.duplicate ? '网页报送（重复提交，未重复登记）' : '网页报送，任务工作流已接收') : `任务工作流拒收：${outcome.reason ?? ''}`,
-      workflowId: claims.workflowId,
-      unitName: claims.unit,
-      reportKey: input.key,
-    },
-    update: {},
-  });
+  const stored = await storeRaw(deps.prisma, messageId, 'web', rawMessage, receivedAt);
+  if (stored.created) {
+    await deps.prisma.inboundMessage.update({
+      where: { id: stored.id },
+      data: {
+        subject: `网页报送：${claims.unit} ${claims.period}`,
+        outcome: outcome.accepted ? 'applied' : 'refused',
+        reason: outcome.accepted ? (outcome.duplicate ? '网页报送（重复提交，未重复登记）' : '网页报送，任务工作流已接收') : `任务工作流拒收：${outcome.reason ?? ''}`,
+        workflowId: claims.workflowId,
+        unitName: claims.unit,
+        reportKey: input.key,
+      },
+    });
+  }
   const box = outcome.accepted
     ? html`<div class="box ok" id="result" data-accepted="true"><p>${outcome.duplicate ? '这份报告此前已提交，未重复登记。' : '报送成功，督查室已收到。'}</p></div>`
     : html`<div class="box bad" id="result" data-accepted="false"><p>报送未被接收：${outcome.reason ?? '原因不明'}</p></div>`;
