@@ -334,7 +334,8 @@ export function readLabels(text: string): { status: ReportStatus | null; statusW
 
 // ---------------------------------------------------------------- auto-replies and bounces
 
-const AUTO_SUBJECT_RE = /(自动回复|自动答复|自動回覆|auto(?:matic)?[\s-]*(?:reply|response|antwort)|out of (?:the )?office|不在办公室|休假通知|外出)/i;
+// Only at the start of the subject: task text in a quoted subject may hold any word.
+const AUTO_SUBJECT_RE = /^[\s[【(（]*(自动回复|自动答复|自動回覆|auto(?:matic)?[\s-]*(?:reply|response|antwort)|out of (?:the )?office|不在办公室)/i;
 const BOUNCE_SUBJECT_RE = /(undeliver|delivery status notification|delivery failure|mail delivery failed|returned mail|failure notice|退信|投递失败|无法投递|发送失败|系统退信|邮件被退回)/i;
 
 function detectBounce(parsed: ParsedMail, rawText: string, from: string | null): { bounce: boolean; recipients: string[] } {
@@ -365,7 +366,6 @@ function detectAutoReply(parsed: ParsedMail, subjectClean: string): boolean {
   }
   const precedence = (rawHeader(parsed, 'precedence') ?? '').trim().toLowerCase();
   if (['auto_reply', 'auto-reply', 'bulk', 'junk'].includes(precedence)) return true;
-  if (/^(oof|autoreply)$/i.test(rawHeader(parsed, 'x-ms-exchange-inbox-rules-loop') ? 'oof' : '')) return true;
   return AUTO_SUBJECT_RE.test(subjectClean) && subjectClean.length < 120;
 }
 
@@ -443,7 +443,8 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
   const labels = bounce || autoReply ? { status: null, statusWord: null, percent: null, reason: null } : readLabels(text);
 
   const attachments: ParsedAttachment[] = parsed.attachments
-    .filter((a) => a.contentDisposition === 'attachment' || (a.filename && !/^message\/delivery-status|^text\/rfc822-headers/i.test(a.contentType)))
+    // inline images of an HTML signature (cid:, "related") are not material the unit sent
+    .filter((a) => a.contentDisposition === 'attachment' || (a.filename && !a.related))
     .filter((a) => !/^message\/(delivery-status|global-delivery-status)$|^text\/rfc822-headers$/i.test(a.contentType))
     .map((a) => ({
       filename: a.filename ? decodeMimeWords(a.filename) : '未命名附件',

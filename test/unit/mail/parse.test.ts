@@ -142,6 +142,29 @@ describe('auto-replies and bounces', () => {
   });
 });
 
+describe('auto-reply detection does not trip on task text', () => {
+  it('a 签收 reply whose subject quotes a task about 外出务工 is a reply', async () => {
+    const raw = Buffer.from('From: fgw@cq-spb.test\r\nTo: duban@duban.test\r\nSubject: =?UTF-8?B?' + Buffer.from('回复：【交办】第9项：做好外出务工人员返乡创业服务').toString('base64') + '?=\r\nMessage-ID: <a@b>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n状态：推进中\r\n');
+    const p = await parseReply(raw);
+    expect(p.autoReply).toBe(false);
+    expect(p.status).toBe('推进中');
+  });
+});
+
+describe('inline signature images', () => {
+  it('are not taken for attachments', async () => {
+    const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+    const raw = Buffer.from(
+      'From: fgw@cq-spb.test\r\nTo: duban@duban.test\r\nSubject: Re\r\nMessage-ID: <inline@b>\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: multipart/related; boundary="r"\r\n\r\n--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<div>状态：完成</div><img src="cid:logo@x">\r\n' +
+        `--r\r\nContent-Type: image/png; name="image001.png"\r\nContent-ID: <logo@x>\r\nContent-Disposition: inline; filename="image001.png"\r\nContent-Transfer-Encoding: base64\r\n\r\n${png}\r\n--r--\r\n`,
+    );
+    const p = await parseReply(raw);
+    expect(p.status).toBe('完成');
+    expect(p.attachments).toEqual([]);
+  });
+});
+
 describe('pieces', () => {
   it('strips subject prefixes in any mix', () => {
     expect(cleanSubject('回复：答复: RE: Fw：转发:Re[2]: 关于报送')).toBe('关于报送');
