@@ -2,7 +2,8 @@
 // loopback and keeps it as an .eml file under DUBAN_HOME/mail/, so the office
 // can read what was sent (web UI) and nothing leaves the machine. Messages
 // addressed to the reply inbox (<REPLY_INBOX>[+token]@<REPLY_DOMAIN>) are
-// replies from units and are also handed to the inbound pipeline.
+// replies from units, and those to the bounce address are delivery reports:
+// both are also handed to the inbound pipeline.
 import { SMTPServer } from 'smtp-server';
 import { mkdirSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -31,6 +32,11 @@ export interface CatcherOptions {
 export function isReplyInbox(address: string, config: Config): boolean {
   const [local = '', domain = ''] = address.toLowerCase().split('@');
   return domain === config.mail.replyDomain.toLowerCase() && local.split('+')[0] === config.mail.replyInbox.toLowerCase();
+}
+
+/** Bounces come back to the envelope sender: they too go to the inbound pipeline (marking addresses failing). */
+export function isBounceAddress(address: string, config: Config): boolean {
+  return address.toLowerCase() === config.mail.bounceAddress.toLowerCase();
 }
 
 export function mailDir(config: Config): string {
@@ -67,7 +73,7 @@ export async function startSmtpCatcher(config: Config, options: CatcherOptions =
           size: raw.length,
         };
         callback();
-        if (options.onReply && mail.to.some((a) => isReplyInbox(a, config))) {
+        if (options.onReply && mail.to.some((a) => isReplyInbox(a, config) || isBounceAddress(a, config))) {
           options.onReply(raw, mail).catch((err: Error) => options.onError?.(err));
         }
       });
