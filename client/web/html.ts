@@ -43,7 +43,8 @@ header a{color:#fff;text-decoration:none}header h1{font-size:20px;margin:0}
 main{padding:16px 24px;max-width:1400px}
 table{border-collapse:collapse;width:100%;background:#fff;margin:8px 0 24px}
 th,td{border:1px solid #ddd;padding:6px 8px;text-align:left;vertical-align:top;font-size:14px}
-th{background:#f0f0f0}
+th{background:#f0f0f0;white-space:nowrap}
+.nw{white-space:nowrap}
 .ok{color:#137333}.bad{color:#b3261e}
 .light{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}
 .light.g{background:#188038}.light.y{background:#e37400}.light.r{background:#c5221f}

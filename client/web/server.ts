@@ -62,9 +62,9 @@ async function dashboard(deps: WebDeps, setId: string | null): Promise<string> {
 <p>${lightBadge('green')} ${counts.green ?? 0} ${lightBadge('yellow')} ${counts.yellow ?? 0} ${lightBadge('red')} ${counts.red ?? 0}</p>
 <table id="tasks"><tr><th>序号</th><th>类别</th><th>工作任务</th><th>牵头单位</th><th>完成时限</th><th>状态</th><th>亮灯</th><th>下次截止</th><th>最近报告</th></tr>
 ${tasks.map(
-  (t) => html`<tr><td>${t.seq}</td><td>${t.category}</td><td>${t.text}</td><td>${t.assignments.map((a) => a.unit.name).join('、')}</td>
-<td>${t.continuing ? '长期坚持' : t.deadline.toISOString().slice(0, 10)}</td><td>${t.state}</td><td>${lightBadge(t.light)}</td>
-<td>${t.nextDue ? t.nextDue.toISOString().slice(0, 10) : ''}</td><td>${t.lastReport ?? ''}</td></tr>`,
+  (t) => html`<tr><td class="nw">${t.seq}</td><td class="nw">${t.category}</td><td>${t.text}</td><td>${t.assignments.map((a) => a.unit.name).join('、')}</td>
+<td class="nw">${t.continuing ? '长期坚持' : t.deadline.toISOString().slice(0, 10)}</td><td class="nw">${t.state}</td><td class="nw">${lightBadge(t.light)}</td>
+<td class="nw">${t.nextDue ? t.nextDue.toISOString().slice(0, 10) : ''}</td><td>${t.lastReport ?? ''}</td></tr>`,
 )}</table>`;
   }
   const setsHtml = html`<h2>任务集</h2><table id="sets"><tr><th>编号</th><th>名称</th><th>年度</th><th>任务数</th><th>启动</th></tr>${sets.map(
