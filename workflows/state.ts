@@ -299,10 +299,11 @@ export class TaskMachine {
       const about: MailTopic = { topic: 'ladder', level: r.level, period: r.p.id, periodLabel: r.p.label, dueOn };
       const escalate = r.level === 'escalation';
       this.mail(step, escalate ? 'escalation' : 'reminder', about, now, { unit: r.unit, toOffice: escalate });
-      this.emit({ type: 'escalation', key: `${this.workflowId}/${step}`, unit: r.unit.name, period: r.p.id, level: r.level, at: now });
+      // recorded at the rung's own moment (the wake-up may come a few ms later)
+      this.emit({ type: 'escalation', key: `${this.workflowId}/${step}`, unit: r.unit.name, period: r.p.id, level: r.level, at: r.at });
       if (r.light) {
-        const late = this.cal.workingDaysBetween(dueOn, toIsoDate(now));
-        this.updateLight(now, `${r.unit.name}「${r.p.label}」逾期 ${late} 个工作日未报送，${LADDER_LABELS[r.level]}`);
+        const late = this.cal.workingDaysBetween(dueOn, toIsoDate(r.at));
+        this.updateLight(r.at, `${r.unit.name}「${r.p.label}」逾期 ${late} 个工作日未报送，${LADDER_LABELS[r.level]}`);
       }
     }
   }

@@ -13,6 +13,8 @@ import { bundleWorkflows, buildTaskInputs, createWorker, type BuildOptions } fro
 import { loadConfig } from '../../worker/config.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 import type { taskWorkflow } from '../../workflows/task-workflow.ts';
+import { reportSignal, stateQuery } from '../../workflows/messages.ts';
+import type { ReportInput } from '../../workflows/types.ts';
 import type { PrismaClient } from '../../activities/db.ts';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
@@ -84,8 +86,12 @@ export interface Harness {
   worker: Worker;
   bundle: WorkflowBundleWithSourceMap;
   taskQueue: string;
-  /** server time + offset = the workflows' 2022 clock */
+  /** server time + offset = the workflows' 2022 clock; begin() resets it to YEAR_START */
   offset: number;
+  /** a new test: the clock reads YEAR_START again, workflows of earlier tests are terminated */
+  begin(): Promise<void>;
+  /** a fresh worker on the same queue (the old one is shut down): a restart in the middle */
+  restartWorker(): Promise<void>;
   /** the workflows' clock now */
   clock(): Promise<number>;
   /** moves the shared clock forward to a 2022 moment (timers fire on the way) */
@@ -95,7 +101,12 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(): Promise<Harness> {
+/**
+ * maxCachedWorkflows 0: no sticky queues, every workflow task is rebuilt from
+ * its history. The restart test needs it: the time-skipping server keeps time
+ * locked while a task waits on a dead worker's sticky queue.
+ */
+export async function createHarness(options: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
   const [env, db, bundle] = await Promise.all([timeSkippingEnv(), createTestDatabase('duban_wf'), bundleWorkflows()]);
   const config = loadConfig({ TOKEN_SECRET: 'x'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' });
   const transport = nodemailer.createTransport({ jsonTransport: true });
@@ -105,33 +116,83 @@ export async function createHarness(): Promise<Harness> {
     config,
   });
   const taskQueue = `wf-test-${counter++}`;
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle });
-  const running = worker.run();
-  const offset = YEAR_START - (await env.currentTimeMs());
+  const cache = options.maxCachedWorkflows;
+  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle, maxCachedWorkflows: cache });
+  let running = worker.run();
+  const started: string[] = [];
   const h: Harness = {
     env,
     db,
     worker,
     bundle,
     taskQueue,
-    offset,
-    clock: async () => (await env.currentTimeMs()) + offset,
+    offset: YEAR_START - (await env.currentTimeMs()),
+    async begin() {
+      for (const id of started.splice(0)) {
+        await env.client.workflow.getHandle(id).terminate('测试结束').catch(() => undefined);
+      }
+      h.offset = YEAR_START - (await env.currentTimeMs());
+    },
+    async restartWorker() {
+      h.worker.shutdown();
+      await running;
+      h.worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle, maxCachedWorkflows: cache });
+      running = h.worker.run();
+    },
+    clock: async () => (await env.currentTimeMs()) + h.offset,
     async advanceTo(at) {
-      const current = (await env.currentTimeMs()) + offset;
+      const current = (await env.currentTimeMs()) + h.offset;
       if (at > current) await env.sleep(at - current);
     },
     async start(taskSetId, options = {}) {
-      const starts = await buildTaskInputs(db.prisma, taskSetId, { clockOffsetMs: offset, searchAttributes: false, ...options });
+      const starts = await buildTaskInputs(db.prisma, taskSetId, { clockOffsetMs: h.offset, searchAttributes: false, ...options });
       for (const s of starts) {
         await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', { taskQueue, workflowId: s.workflowId, args: [s.input] });
+        started.push(s.workflowId);
       }
       return starts.map((s) => s.workflowId);
     },
     async close() {
-      worker.shutdown();
+      h.worker.shutdown();
       await running;
       await Promise.all([env.teardown(), db.drop()]);
     },
   };
   return h;
+}
+
+/** A report as the inbox would signal it. */
+export function report(period: string, unit: string, over: Partial<ReportInput> = {}): ReportInput {
+  return {
+    key: `${period}/${unit}/${over.status ?? '推进中'}/${over.percent ?? 50}`,
+    period,
+    unit,
+    status: '推进中',
+    percent: 50,
+    text: `${unit} ${period} 进展正常`,
+    channel: 'simulate',
+    receivedAt: 0,
+    ...over,
+  };
+}
+
+/** Every periodic request answered by `unit` an hour after it goes out (the final one only if `final` is given). */
+export async function answerEveryRequest(
+  h: Harness,
+  workflowId: string,
+  unit: string,
+  final?: Partial<ReportInput>,
+): Promise<void> {
+  const handle = h.env.client.workflow.getHandle(workflowId);
+  const view = await handle.query(stateQuery);
+  for (const [i, p] of view.periods.entries()) {
+    if (p.final && !final) continue;
+    await h.advanceTo(p.requestAt + 3_600_000);
+    const percent = p.final ? 100 : Math.min(95, Math.round(((i + 1) / 12) * 100));
+    await handle.signal(reportSignal, report(p.id, unit, { percent, receivedAt: await h.clock(), ...(p.final ? final : {}) }));
+  }
+}
+
+export async function mailsOf(h: Harness, workflowId: string) {
+  return h.db.prisma.sentMail.findMany({ where: { workflowId }, orderBy: { id: 'asc' } });
 }

@@ -1,10 +1,9 @@
 // A whole year on the time-skipping server: on time, late, stopped ladders.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, seedTaskSet, type Harness } from './harness.ts';
+import { createHarness, mailsOf, report, seedTaskSet, type Harness } from './harness.ts';
 import { reportSignal, stateQuery } from '../../workflows/messages.ts';
 import type { TaskResult } from '../../workflows/state.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
-import type { ReportInput } from '../../workflows/types.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,26 +13,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-function report(period: string, unit: string, over: Partial<ReportInput> = {}): ReportInput {
-  return {
-    key: `${period}/${unit}/${over.status ?? '推进中'}`,
-    period,
-    unit,
-    status: '推进中',
-    percent: 50,
-    text: `${unit} ${period} 进展正常`,
-    channel: 'simulate',
-    receivedAt: 0,
-    ...over,
-  };
-}
-
-async function mailsOf(workflowId: string) {
-  return h.db.prisma.sentMail.findMany({ where: { workflowId }, orderBy: { id: 'asc' } });
-}
-
 describe('a whole year', () => {
   it('on-time reports: requests each month, no reminder, verdict from the final report', async () => {
+    await h.begin();
     const setId = await seedTaskSet(h.db.prisma, {
       units: [{ name: '区交通局' }, { name: '区财政局' }],
       tasks: [{ seq: '1', lead: ['区交通局'], co: ['区财政局'] }],
@@ -51,7 +33,7 @@ describe('a whole year', () => {
     expect(result.outcome).toBe('verdict');
     expect(result.verdict).toMatchObject({ proposed: '完成', final: '完成', decidedBy: 'default', overridden: false });
 
-    const mails = await mailsOf(wf!);
+    const mails = await mailsOf(h, wf!);
     const kinds = mails.map((m) => m.kind);
     expect(kinds.filter((k) => k === 'notice')).toHaveLength(1);
     expect(kinds.filter((k) => k === 'request')).toHaveLength(view.periods.length);
