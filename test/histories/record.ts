@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { answerEveryRequest, createHarness, report, seedTaskSet, type Harness } from '../workflow/harness.ts';
 import { officeVerdictUpdate, reassignUpdate, reportSignal, returnReportUpdate, suspendUpdate, resumeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
