@@ -20,12 +20,15 @@ const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 export function createActivities(deps: ActivityDeps) {
   const { prisma } = deps;
-  const taskIds = new Map<string, { id: number; taskSetId: string }>();
+  const taskIds = new Map<string, { id: number; taskSetId: string; taskSet: { name: string; year: number } }>();
 
   async function taskOf(workflowId: string) {
     const cached = taskIds.get(workflowId);
     if (cached) return cached;
-    const row = await prisma.task.findUnique({ where: { workflowId }, select: { id: true, taskSetId: true } });
+    const row = await prisma.task.findUnique({
+      where: { workflowId },
+      select: { id: true, taskSetId: true, taskSet: { select: { name: true, year: true } } },
+    });
     if (!row) {
       throw ApplicationFailure.nonRetryable(`数据库中没有工作流 ${workflowId} 对应的任务（请先导入任务集）`, 'TaskNotFound');
     }
@@ -33,11 +36,15 @@ export function createActivities(deps: ActivityDeps) {
     return row;
   }
 
-  async function apply(batch: EffectBatch, effect: Effect, task: { id: number; taskSetId: string }): Promise<number> {
+  async function apply(
+    batch: EffectBatch,
+    effect: Effect,
+    task: { id: number; taskSetId: string; taskSet: { name: string; year: number } },
+  ): Promise<number> {
     const taskId = task.id;
     switch (effect.type) {
       case 'mail': {
-        const mail = composeMail(effect.mail, { workflowId: batch.workflowId, task: batch.task, config: deps.config });
+        const mail = composeMail(effect.mail, { workflowId: batch.workflowId, task: batch.task, taskSet: task.taskSet, config: deps.config });
         if (!mail) {
           log.warn('无收件地址，邮件未发送', { step: effect.mail.step });
           return 0;

@@ -1,10 +1,11 @@
-// The one place the task workflow's mails are worded (plain Chinese text).
-// The mail module's templates can replace this function without touching the
-// workflow: it receives what the mail is about and returns an OutgoingMail.
+// The one place the task workflow's mails are composed: what a mail is about
+// (MailOrder, from the workflow) → an OutgoingMail with recipients. 交办,
+// 请报送, 催办, 督办 and 办结 use the mail module's templates (text + HTML);
+// the office's rarer notices (退回, 延期, 撤销) are plain text here.
 import { chineseDate } from '../workflows/calendar.ts';
-import { LADDER_LABELS } from '../workflows/ladder.ts';
 import type { MailOrder, TaskBrief } from '../workflows/effects.ts';
-import type { OutgoingMail } from './mail/outbox.ts';
+import { threadHeaders, type OutgoingMail } from './mail/outbox.ts';
+import { renderMail, type MailContext } from './mail/templates.ts';
 import { replyFields, signReplyToken } from './mail/tokens.ts';
 import type { Config } from '../worker/config.ts';
 
@@ -13,7 +14,15 @@ const DAY_MS = 86_400_000;
 export interface ComposeContext {
   workflowId: string;
   task: TaskBrief;
+  /** the task set's name and year, for the templates' subjects */
+  taskSet: { name: string; year: number };
   config: Pick<Config, 'mail' | 'web' | 'tokens'>;
+}
+
+/** The office as the templates sign: the display name of MAIL_FROM and OFFICE_EMAIL. */
+function office(config: ComposeContext['config']) {
+  const name = /^\s*"?([^"<]+?)"?\s*</.exec(config.mail.from)?.[1] ?? '区政府督查室';
+  return { name, email: config.mail.officeEmail };
 }
 
 /** The mail for an order, or null when there is no one to send it to (a group without a mailbox). */
@@ -21,7 +30,7 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
   const { task, config } = ctx;
   const unit = order.unit;
   const unitTo = unit?.emails.slice(0, 1) ?? [];
-  const office = config.mail.officeEmail;
+  const officeEmail = config.mail.officeEmail;
   const cc = (order.cc ?? []).flatMap((u) => u.emails.slice(0, 1));
   const head = `任务 ${task.seq}：${task.text}`;
   const sign = '\n\n区政府督查室\n（本邮件由督办系统发送）';
@@ -30,17 +39,8 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
   switch (a.topic) {
     case 'notice': {
       if (!unitTo.length) return null;
-      return {
-        ...base,
-        to: unitTo,
-        cc,
-        subject: `【交办】${task.seq} ${short(task.text)}`,
-        text:
-          `${unit!.name}：\n\n现将以下工作任务交由你单位牵头办理，请于收到后签收，并按要求按期报送进展。\n\n${head}\n` +
-          `类别：${task.category}\n完成时限：${chineseDate(task.deadline)}\n` +
-          (a.coUnits.length ? `配合单位：${a.coUnits.join('、')}\n` : '') +
-          sign,
-      };
+      const r = renderMail('notice', { ...common(ctx, unit!.name), role: a.role, task: { ...common(ctx, '').task, coUnits: a.coUnits } });
+      return { ...base, to: unitTo, cc, ...r };
     }
     case 'request': {
       if (!unitTo.length) return null;
@@ -49,35 +49,28 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
         config.tokens.secret,
       );
       const reply = replyFields(token, config);
-      return {
-        ...base,
-        to: unitTo,
-        subject: `【请报】${task.seq} ${a.periodLabel}${a.final ? '' : '进展'} ${reply.reference}`,
-        replyTo: reply.replyTo,
-        replyToken: token,
-        text:
-          `${unit!.name}：\n\n请于 ${chineseDate(a.dueOn)} 前报送以下任务的${a.final ? '最终完成情况' : `${a.periodLabel}进展`}。\n\n${head}\n\n` +
-          `直接回复本邮件即可，请写明：\n状态：完成 / 推进中 / 滞后 / 受阻 / 部分完成 / 未完成\n进度：百分比，例如 60%\n情况说明：……\n\n` +
-          `也可在网页填报：${reply.link}` +
-          sign,
-      };
+      const r = renderMail('request', {
+        ...common(ctx, unit!.name),
+        period: { id: a.period, label: a.periodLabel, dueOn: a.dueOn, final: a.final },
+        reference: reply.reference,
+        replyAddress: reply.replyTo,
+        replyLink: reply.link,
+      });
+      return { ...base, to: unitTo, replyTo: reply.replyTo, replyToken: token, ...r };
     }
     case 'ladder': {
       if (!unit) return null;
       const escalate = a.level === 'escalation';
       const to = escalate ? (unit.leaderEmails.length ? unit.leaderEmails : unitTo) : unitTo;
       if (!to.length) return null;
-      return {
-        ...base,
-        to,
-        cc: escalate ? [office, ...unitTo.filter((e) => !to.includes(e))] : [],
-        subject: `【${LADDER_LABELS[a.level]}】${task.seq} ${a.periodLabel} 未按期报送`,
-        text:
-          `${escalate ? `${unit.name}分管领导` : unit.name}：\n\n${unit.name}应于 ${chineseDate(a.dueOn)} 前报送的「${a.periodLabel}」` +
-          `${a.period === 'final' ? '' : '进展'}至今未收到。\n\n${head}\n\n` +
-          (escalate ? '现予督办，请督促该单位立即报送，督查室将据此评定。' : '请尽快回复此前的请报邮件报送。') +
-          sign,
-      };
+      const r = renderMail(escalate ? 'escalation' : 'reminder', {
+        ...common(ctx, unit.name),
+        period: { id: a.period, label: a.periodLabel, dueOn: a.dueOn, final: a.period === 'final' },
+        level: a.level,
+      });
+      // in the request's thread: a reply to the 催办 carries the request's token
+      const thread = threadHeaders(`${ctx.workflowId}/request/${a.period}/${unit.name}`, config.mail.replyDomain);
+      return { ...base, to, cc: escalate ? [officeEmail, ...unitTo.filter((e) => !to.includes(e))] : [], ...thread, ...r };
     }
     case 'returned':
       if (!unitTo.length) return null;
@@ -101,7 +94,7 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
     case 'extension-filed':
       return {
         ...base,
-        to: [office],
+        to: [officeEmail],
         subject: `【延期申请】${task.seq} ${a.unit}`,
         text: `${a.unit} 申请将任务完成时限延至 ${chineseDate(a.newDeadline)}。\n理由：${a.reason}\n\n${head}\n\n请在督办系统中审批。`,
       };
@@ -114,16 +107,22 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
         subject: `【撤销】${task.seq} ${short(task.text)}`,
         text: `${unit!.name}：\n\n以下任务已撤销，不再需要报送。理由：${a.reason}\n\n${head}${sign}`,
       };
-    case 'verdict':
+    case 'verdict': {
       if (!unitTo.length) return null;
-      return {
-        ...base,
-        to: unitTo,
-        cc,
-        subject: `【评定】${task.seq} ${a.verdict}`,
-        text: `${unit!.name}：\n\n任务评定结果：${a.verdict}\n${a.reason}\n\n${head}${sign}`,
-      };
+      const r = renderMail('verdict', { ...common(ctx, unit!.name), verdict: { final: a.verdict, reason: a.reason } });
+      return { ...base, to: unitTo, cc, ...r };
+    }
   }
+}
+
+function common(ctx: ComposeContext, unit: string): MailContext {
+  const t = ctx.task;
+  return {
+    taskSet: ctx.taskSet,
+    task: { seq: t.seq, text: t.text, category: t.category, deadline: t.deadline },
+    unit,
+    office: office(ctx.config),
+  };
 }
 
 function short(text: string): string {

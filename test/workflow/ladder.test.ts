@@ -43,6 +43,11 @@ describe('a late unit', () => {
     expect(escalation.toAddrs).toEqual(['leader-cgj@units.test']);
     expect(escalation.ccAddrs).toEqual(['ducha@duban.test', 'cgj@units.test']);
     expect(mails.filter((m) => m.kind === 'reminder').map((m) => m.toAddrs)).toEqual([['cgj@units.test'], ['cgj@units.test']]);
+    // the request carries a reply token; the 催办 in its thread carry the same one, so a reply to either lands here
+    const request = mails.find((m) => m.kind === 'request')!;
+    expect(request.replyToken).toBeTruthy();
+    expect(mails.filter((m) => m.kind === 'reminder').every((m) => m.replyToken === request.replyToken)).toBe(true);
+    expect(escalation.subject).toContain('【督办】区城管局未按期报送');
 
     const changes = await h.db.prisma.lightChange.findMany({ where: { taskId: task.id }, orderBy: { at: 'asc' } });
     expect(changes.map((c) => [c.from, c.to, c.at.getTime()])).toEqual([
