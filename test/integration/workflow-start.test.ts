@@ -58,6 +58,19 @@ describe('duban start', () => {
     expect(ids.sort()).toEqual([`duban/${setId}/2`, `duban/${setId}/3`]);
     const desc = await env.client.workflow.getHandle(`duban/${setId}/T1`).describe();
     expect(desc.searchAttributes).toMatchObject({ DubanCategory: ['预期目标'], DubanYear: [2022], DubanLight: ['green'] });
+
+    // duban status reads the projection
+    const status = await run('node', ['bin/duban.js', 'status', setId, '--json'], { env: cliEnv });
+    const view = JSON.parse(status.stdout) as { tasks: number; byState: Record<string, number>; rows: { seq: string; leadUnits: string[]; light: string }[] };
+    expect(view.tasks).toBe(3);
+    expect(view.byState).toEqual({ 进行中: 3 });
+    expect(view.rows.map((r) => [r.seq, r.leadUnits, r.light])).toEqual([
+      ['T1', ['区交通局'], 'green'],
+      ['2', ['区交通局', '区财政局'], 'green'],
+      ['3', ['区财政局'], 'green'],
+    ]);
+    const all = JSON.parse((await run('node', ['bin/duban.js', 'status', '--json'], { env: cliEnv })).stdout) as { taskSets: { taskSetId: string }[] };
+    expect(all.taskSets.map((s) => s.taskSetId)).toContain(setId);
   });
 
   it('refuses an unknown task set with exit code 2', async () => {
