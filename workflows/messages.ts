@@ -117,6 +117,8 @@ export interface TaskView {
   proposal?: { verdict: Verdict; reason: string };
   verdict?: TaskVerdict;
   pendingExtensions: ExtensionRequestInput[];
+  /** while paused: since when and why */
+  suspended?: { at: number; reason: string };
   lightHistory: { at: number; from: Light; to: Light; cause: string }[];
   /** every refusal, with its reason */
   refusals: { key: string; reason: string }[];

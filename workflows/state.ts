@@ -101,6 +101,7 @@ export interface TaskData {
   extensions: Record<string, ExtensionState>;
   refusals: { key: string; reason: string }[];
   suspendedAt?: number;
+  suspendReason?: string;
   reviewEndsAt?: number;
   officeDecision?: OfficeVerdictInput & { at: number };
   verdict?: TaskVerdict;
@@ -538,9 +539,9 @@ export class TaskMachine {
 
   suspend(x: OfficeActionInput, now: number): ReportOutcome {
     if (this.d.phase === 'suspended') return { accepted: true, duplicate: true };
-    void x;
     this.d.phase = 'suspended';
     this.d.suspendedAt = now;
+    this.d.suspendReason = `${x.by}：${x.reason}`;
     this.changed = true;
     this.project(now);
     return { accepted: true };
@@ -555,6 +556,7 @@ export class TaskMachine {
     if (this.d.phase !== 'suspended') return { accepted: true, duplicate: true };
     this.d.phase = 'running';
     this.d.suspendedAt = undefined;
+    this.d.suspendReason = undefined;
     for (const r of this.pendingRungs()) if (r.at <= now) this.d.rungs[this.rungKey(r.p.id, r.unit.name, r.level)] = '';
     if (this.d.reviewEndsAt !== undefined && this.d.reviewEndsAt <= now) {
       this.d.reviewEndsAt = reviewEndsAt(this.cal.nextWorkingDay(toIsoDate(now)), this.input.settings, this.cal);
@@ -707,6 +709,7 @@ export class TaskMachine {
       proposal: this.finalPeriod().requested ? this.proposal() : undefined,
       verdict: this.d.verdict,
       pendingExtensions: Object.values(this.d.extensions).filter((e) => !e.decided),
+      suspended: this.d.suspendedAt !== undefined ? { at: this.d.suspendedAt, reason: this.d.suspendReason ?? '' } : undefined,
       lightHistory: this.d.lightHistory,
       refusals: this.d.refusals,
     };

@@ -93,6 +93,7 @@ describe('office actions', () => {
     expect(await handle.executeUpdate(suspendUpdate, { args: [{ reason: '等待上级批复', by: '督查室' }] })).toEqual({ accepted: true });
     await h.advanceTo(atChinaTime('2022-01-20', '11:00'));
     expect((await h.db.prisma.task.findUniqueOrThrow({ where: { workflowId: wf! } })).state).toBe('已暂停');
+    expect((await handle.query(stateQuery)).suspended).toMatchObject({ reason: '督查室：等待上级批复' });
     const sentBefore = (await mailsOf(h, wf!)).length;
 
     await h.advanceTo(atChinaTime('2022-04-20', '10:00'));
