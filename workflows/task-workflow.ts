@@ -7,12 +7,13 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
 import type { createActivities } from '../activities/task-activities.ts';
 import { TaskMachine, type TaskResult, type TaskWorkflowInput } from './state.ts';
 import {
@@ -36,6 +37,7 @@ export type { TaskResult, TaskWorkflowInput } from './state.ts';
 
 const lightKey = defineSearchAttributeKey('DubanLight', SearchAttributeType.KEYWORD);
 const statusKey = defineSearchAttributeKey('DubanStatus', SearchAttributeType.KEYWORD);
+const leadKey = defineSearchAttributeKey('DubanLeadUnit', SearchAttributeType.KEYWORD_LIST);
 
 const { applyEffects } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -53,15 +55,23 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
     while (m.d.effects.length) await applyEffects({ workflowId, task: m.brief, effects: m.takeEffects() });
   };
   let attrs = '';
+  let lead = m.d.lead.map((u) => u.name).join('、');
   const syncSearchAttributes = () => {
     if (input.searchAttributes === false) return;
-    const next = `${m.d.light}|${m.stateWord(now())}`;
-    if (next === attrs) return;
-    attrs = next;
-    upsertSearchAttributes([
-      { key: lightKey, value: m.d.light },
-      { key: statusKey, value: m.stateWord(now()) },
-    ]);
+    const base = `${m.d.light}|${m.stateWord(now())}`;
+    const names = m.d.lead.map((u) => u.name);
+    const pairs: SearchAttributeUpdatePair[] = [];
+    if (base !== attrs) {
+      pairs.push({ key: lightKey, value: m.d.light }, { key: statusKey, value: m.stateWord(now()) });
+    }
+    // added after the first histories were recorded: the patch keeps them replaying
+    if (names.join('、') !== lead && patched('lead-unit-search-attribute')) {
+      lead = names.join('、');
+      pairs.push({ key: leadKey, value: names });
+    }
+    if (!pairs.length) return;
+    attrs = base;
+    upsertSearchAttributes(pairs);
   };
 
   while (!m.closed) {

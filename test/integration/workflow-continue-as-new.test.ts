@@ -12,7 +12,7 @@ import { createActivities } from '../../activities/task-activities.ts';
 import { buildTaskInputs, createWorker } from '../../worker/worker.ts';
 import { loadConfig } from '../../worker/config.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
-import { reportSignal, stateQuery } from '../../workflows/messages.ts';
+import { reassignUpdate, reportSignal, stateQuery } from '../../workflows/messages.ts';
 import { searchAttributesFor } from '../../client/start/start-task-set.ts';
 import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 
@@ -81,5 +81,16 @@ describe('continue-as-new', () => {
     expect(await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'notice' } })).toBe(1);
     expect(await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'request' } })).toBe(1);
     expect(desc.searchAttributes).toMatchObject({ DubanTaskSet: [setId], DubanStatus: ['进行中'], DubanLight: ['green'] });
+
+    // a reassignment is visible to `temporal workflow list --query` as well
+    await latest.executeUpdate(reassignUpdate, {
+      args: [{ lead: [{ name: '区审计局', emails: ['u2@units.test'], leaderEmails: [] }], co: [], reason: '职能调整', by: '督查室' }],
+    });
+    let attrs = (await latest.describe()).searchAttributes;
+    for (let i = 0; i < 50 && attrs.DubanLeadUnit?.[0] !== '区审计局'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      attrs = (await latest.describe()).searchAttributes;
+    }
+    expect(attrs.DubanLeadUnit).toEqual(['区审计局']);
   });
 });
