@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { defineConfig } from 'prisma/config';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 
@@ -17,6 +18,7 @@ export default defineConfig({
   async adapter() {
     const dir = path.join('.duban', 'prisma-dev');
     mkdirSync(dir, { recursive: true });
-    return new PrismaPGlite(new PGlite(dir));
+    // typed against driver-adapter-utils 6.10; same protocol as 6.19 (see activities/db.ts)
+    return new PrismaPGlite(new PGlite(dir)) as unknown as SqlMigrationAwareDriverAdapterFactory;
   },
 });

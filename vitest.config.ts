@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup.ts'],
     // Temporal servers and PostgreSQL databases start per file; on 2 cores two
     // files at a time keeps each server inside the SDK's 5 s start budget.
     pool: 'forks',

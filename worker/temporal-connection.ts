@@ -3,7 +3,7 @@
 // cluster (Temporal Cloud or self-hosted) and plain loopback for the embedded one.
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.ts';
 
 function tlsOptions(config: Config) {
@@ -40,7 +40,11 @@ export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      // the Rust core warns about server capabilities the dev servers lack; errors only
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+    });
   } catch {
     // already installed by someone else in this process (tests): keep theirs
   }

@@ -27,8 +27,8 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<Run
   const runs: Run[] = [];
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    const started = history.events?.[0];
+    const history: History = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    const started: HistoryEvent | undefined = history.events?.[0];
     runs.push({ workflowId, runId, startTime: started ? eventTime(started) : new Date(0), history });
     runId = started?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }

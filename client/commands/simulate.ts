@@ -3,7 +3,7 @@
 // activities; see client/simulate/simulate.ts.
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { installQuietRuntime } from '../../worker/temporal-connection.ts';
 import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear, SimulateInputError } from '../simulate/simulate.ts';
@@ -31,7 +31,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   for (const [flag, file] of [['--tasks', values.tasks], ['--units', values.units], ['--replies', values.replies]] as const) {
     if (file && !existsSync(file)) throw new InputError(`${flag} 指向的文件不存在：${file}`, { error: 'file not found', file });
   }
-  quietTemporalLogs();
+  installQuietRuntime();
 
   let bar: Progress | undefined;
   try {
@@ -66,17 +66,5 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     bar?.done('已中止');
     if (err instanceof SimulateInputError) throw new InputError(err.message, { error: err.message, errors: err.errors });
     throw err;
-  }
-}
-
-/** The SDK logs every worker state change; a CLI run wants warnings only. */
-function quietTemporalLogs(): void {
-  try {
-    Runtime.install({
-      logger: new DefaultLogger('WARN'),
-      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
-    });
-  } catch {
-    // already installed (in-process callers): keep theirs
   }
 }

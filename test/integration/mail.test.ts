@@ -386,6 +386,9 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const res = await post(other, { status: '完成', percent: '100', text: '完成' });
       expect(res.status).toBe(409);
       expect(await res.text()).toContain('区财政局”不在本任务上');
+      // kept with its reason, like a refusal on the signal path
+      const refused = await db.prisma.report.findFirstOrThrow({ where: { unitName: '区财政局', channel: 'web', accepted: false } });
+      expect(refused.refusalReason).toContain('不在本任务上');
     });
 
     it('bad input is answered on the form', async () => {

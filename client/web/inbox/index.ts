@@ -13,6 +13,7 @@ import type { InboundDeps } from '../../../activities/mail/inbound.ts';
 import { applyHeld, splitWorkflowId, storeRaw } from '../../../activities/mail/inbound.ts';
 import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../activities/mail/tokens.ts';
 import { submitReportUpdate } from '../../../workflows/messages.ts';
+import { recordReport } from '../../../activities/task-activities.ts';
 import { REPORT_STATUSES, type ReportInput, type ReportOutcome, type ReportStatus } from '../../../workflows/types.ts';
 import { escapeHtml, html, page, raw, type Raw } from '../html.ts';
 
@@ -221,6 +222,12 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     if (!notFound && !(err as { cause?: unknown }).cause) {
       return { status: 503, body: await replyForm(deps, token, claims, values, html`<div class="box bad"><p>暂时无法提交：${reason}。请稍后重试，或直接回复邮件。</p></div>`) };
     }
+  }
+  if (!outcome.accepted) {
+    // A refusal by the update's validator never reaches the history; keep it
+    // with its reason in the Report table too, as the signal path does.
+    const task = await deps.prisma.task.findUnique({ where: { workflowId: claims.workflowId }, select: { id: true } });
+    if (task) await recordReport(deps.prisma, task.id, input, false, outcome.reason);
   }
   const rawMessage = webMessage(claims, input, messageId, req.socket.remoteAddress ?? '');
   const stored = await storeRaw(deps.prisma, messageId, 'web', rawMessage, receivedAt);
