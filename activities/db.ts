@@ -114,7 +114,8 @@ function poolRunner(pool: pg.Pool): SqlRunner {
   };
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid still runs (EPERM: it does, owned by someone else). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -155,16 +156,34 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
 
   const pglite = new PGlite(dir);
   await pglite.waitReady;
-  // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the
-  // protocol is the same in 6.19 (the integration tests run on it), only the
-  // nominal types differ.
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
   let socket: PGLiteSocketServer | undefined;
   if (servePort !== undefined) {
     socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: servePort, maxConnections: 8 } as ConstructorParameters<typeof PGLiteSocketServer>[0]);
     await socket.start();
     writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port: servePort } satisfies ServerInfo));
   }
+  return pgliteDatabase(pglite, path.resolve(dir), async () => {
+    if (socket) {
+      await socket.stop();
+      rmSync(serverFile, { force: true });
+    }
+  }, () => {
+    if (existsSync(lockFile) && readJson<{ pid: number }>(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+  });
+}
+
+/** A PGlite in memory: nothing on disk (simulate, throw-away runs). */
+export async function openInMemory(): Promise<Database> {
+  const pglite = new PGlite();
+  await pglite.waitReady;
+  return pgliteDatabase(pglite, 'memory://');
+}
+
+function pgliteDatabase(pglite: PGlite, location: string, beforeClose?: () => Promise<void>, afterClose?: () => void): Database {
+  // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the
+  // protocol is the same in 6.19 (the integration tests run on it), only the
+  // nominal types differ.
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
   return {
     prisma,
     sql: {
@@ -172,15 +191,12 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
       query: async (sql, params) => ({ rows: (await pglite.query(sql, params as unknown[])).rows as never[] }),
     },
     kind: 'pglite',
-    location: path.resolve(dir),
+    location,
     async close() {
-      if (socket) {
-        await socket.stop();
-        rmSync(serverFile, { force: true });
-      }
+      await beforeClose?.();
       await prisma.$disconnect();
       await pglite.close();
-      if (existsSync(lockFile) && readJson<{ pid: number }>(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
+      afterClose?.();
     },
   };
 }

@@ -1,5 +1,6 @@
 // The CLI contract (DESIGN.md): with --json, one JSON document on stdout and
 // human text on stderr; exit 0 ok, 1 failure, 2 bad input.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../worker/config.ts';
 
 export const EXIT_OK = 0;
@@ -51,4 +52,16 @@ export function reportError(err: unknown, ctx: CommandContext): number {
   if (process.env.DUBAN_DEBUG) ctx.say(e?.stack ?? '');
   if (ctx.json) process.stdout.write(JSON.stringify({ error: e?.message ?? String(err) }) + '\n');
   return EXIT_FAILURE;
+}
+
+/**
+ * node:util parseArgs for a command, its mistakes (unknown option, missing
+ * value) turned into an InputError that shows the command's usage: exit 2.
+ */
+export function parseCommandArgs<const O extends ParseArgsConfig['options']>(args: string[], options: O, usage: string) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options, strict: true });
+  } catch (err) {
+    throw new InputError(`${(err as Error).message}\n${usage}`);
+  }
 }

@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { openDatabase, type Database } from '../activities/db.ts';
+import { openDatabase, pidAlive, type Database } from '../activities/db.ts';
 import type { Config } from './config.ts';
 import { startEmbeddedTemporal } from './temporal-server.ts';
 import { startSmtpCatcher } from './smtp-catcher.ts';
@@ -46,15 +46,6 @@ export interface Stack {
 }
 
 export type Log = (line: string) => void;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** One `duban up` per DUBAN_HOME: a second one would fight over ports and files. */
 function takeUpLock(config: Config): () => void {

@@ -6,12 +6,11 @@
 // error is listed (file, row, column, value, what was expected) and the exit
 // code is 2. Re-importing shows the differences and writes them only with
 // --apply; tasks whose workflows already run are never changed by an import.
-import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../worker/config.ts';
 import { openDatabase } from '../../activities/db.ts';
-import { EXIT_BAD_INPUT, EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { EXIT_BAD_INPUT, EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
 import { progress, type Progress } from '../progress.ts';
 import { importTables, ImportOptionsError, type ImportIssue, type ImportResult } from '../import/index.ts';
 import { FIELD_LABELS } from '../import/diff.ts';
@@ -21,23 +20,18 @@ const USAGE = '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx>
 const PROGRESS_BYTES = 512 * 1024;
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        units: { type: 'string' },
-        year: { type: 'string' },
-        name: { type: 'string' },
-        sheet: { type: 'string' },
-        id: { type: 'string' },
-        apply: { type: 'boolean', default: false },
-      },
-    });
-  } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      units: { type: 'string' },
+      year: { type: 'string' },
+      name: { type: 'string' },
+      sheet: { type: 'string' },
+      id: { type: 'string' },
+      apply: { type: 'boolean', default: false },
+    },
+    USAGE,
+  );
   const { values, positionals } = parsed;
   const tasksFile = positionals[0];
   if (!tasksFile || positionals.length > 1) throw new InputError(`请给出一个任务表文件\n${USAGE}`);

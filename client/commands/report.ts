@@ -1,26 +1,19 @@
 // `duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <file>] [--as-of YYYY-MM-DD]`
-import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../worker/config.ts';
 import { openDatabase } from '../../activities/db.ts';
 import { buildReport, type ReportKind } from '../report/build.ts';
 import { renderHtml, renderMarkdown, renderXlsx } from '../report/render.ts';
-import { InputError, type CommandContext } from '../output.ts';
+import { InputError, type CommandContext, parseCommandArgs } from '../output.ts';
 
 const USAGE = '用法：duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>] [--as-of YYYY-MM-DD]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { kind: { type: 'string', default: 'midyear' }, format: { type: 'string', default: 'md' }, out: { type: 'string' }, 'as-of': { type: 'string' } },
-    });
-  } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${USAGE}`);
-  }
-  const { positionals, values } = parsed;
+  const { positionals, values } = parseCommandArgs(
+    args,
+    { kind: { type: 'string', default: 'midyear' }, format: { type: 'string', default: 'md' }, out: { type: 'string' }, 'as-of': { type: 'string' } },
+    USAGE,
+  );
   const taskSetId = positionals[0];
   if (!taskSetId) throw new InputError(USAGE);
   if (values.kind !== 'midyear' && values.kind !== 'final') throw new InputError(`--kind 应为 midyear（半年）或 final（全年），而不是「${values.kind}」`);

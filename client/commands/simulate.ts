@@ -1,31 +1,27 @@
 // duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]
 // The whole year on the time-skipping test server with the real workflow and
 // activities; see client/simulate/simulate.ts.
-import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { installQuietRuntime } from '../../worker/temporal-connection.ts';
-import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear, SimulateInputError } from '../simulate/simulate.ts';
 
 const USAGE = '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        tasks: { type: 'string' },
-        units: { type: 'string' },
-        year: { type: 'string' },
-        replies: { type: 'string' },
-        keep: { type: 'boolean' },
-      },
-    }));
-  } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const { values, positionals } = parseCommandArgs(
+    args,
+    {
+      tasks: { type: 'string' },
+      units: { type: 'string' },
+      year: { type: 'string' },
+      replies: { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length) throw new InputError(USAGE);
   if (!values.tasks || !values.units || !values.year) throw new InputError(USAGE);
   if (!/^\d{4}$/.test(values.year)) throw new InputError(`--year 应为四位年份，收到「${values.year}」`);
   for (const [flag, file] of [['--tasks', values.tasks], ['--units', values.units], ['--replies', values.replies]] as const) {

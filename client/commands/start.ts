@@ -1,22 +1,16 @@
 // duban start <taskSetId>: one workflow per task of the set, with a progress
 // bar. Safe to repeat: tasks whose workflow exists are counted, not restarted.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../worker/config.ts';
 import { openDatabase } from '../../activities/db.ts';
 import { connectClient } from '../../worker/temporal-connection.ts';
-import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
 import { progress } from '../progress.ts';
 import { startTaskSet } from '../start/start-task-set.ts';
 
 const USAGE = '用法：duban start <taskSetId> [--json]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: {} });
-  } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs(args, {}, USAGE);
   const [taskSetId, ...extra] = parsed.positionals;
   if (!taskSetId || extra.length) throw new InputError(USAGE);
   const config = loadConfig();

@@ -1,10 +1,9 @@
 // duban status [<taskSetId>]: the task sets with counts by state and light;
 // with a set, one line per task (light, state, next due, last report). Reads
 // the database projection the workflows keep up to date.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../worker/config.ts';
 import { openDatabase } from '../../activities/db.ts';
-import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
 
 const USAGE = '用法：duban status [<taskSetId>] [--json]';
 const LIGHT: Record<string, string> = { green: '绿', yellow: '黄', red: '红' };
@@ -12,12 +11,7 @@ const LIGHT: Record<string, string> = { green: '绿', yellow: '黄', red: '红' 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: {} });
-  } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${USAGE}`);
-  }
+  const parsed = parseCommandArgs(args, {}, USAGE);
   const [taskSetId, ...extra] = parsed.positionals;
   if (extra.length) throw new InputError(USAGE);
   const db = await openDatabase(loadConfig());

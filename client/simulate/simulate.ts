@@ -11,11 +11,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import type { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../../generated/prisma/client.ts';
-import { openEmbedded, type Database } from '../../activities/db.ts';
+import { openEmbedded, openInMemory, type Database } from '../../activities/db.ts';
 import { applyMigrations } from '../../prisma/migrate.ts';
 import { importTables } from '../import/index.ts';
 import { createActivities } from '../../activities/task-activities.ts';
@@ -227,23 +223,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
  * when the caller wants to look at it afterwards (--keep).
  */
 async function throwAwayDatabase(folder: string, keep: boolean): Promise<Database> {
-  if (keep) return openEmbedded(path.join(folder, 'pgdata'));
-  const pglite = new PGlite();
-  await pglite.waitReady;
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) as unknown as PrismaPg });
-  return {
-    prisma,
-    sql: {
-      exec: (sql) => pglite.exec(sql),
-      query: async (sql, params) => ({ rows: (await pglite.query(sql, params as unknown[])).rows as never[] }),
-    },
-    kind: 'pglite',
-    location: 'memory://',
-    async close() {
-      await prisma.$disconnect();
-      await pglite.close();
-    },
-  };
+  return keep ? openEmbedded(path.join(folder, 'pgdata')) : openInMemory();
 }
 
 /** Signals one reply to its task, for the period open at that moment. */

@@ -1,13 +1,9 @@
 // HTML helpers for Duban's pages. Every piece of user text goes through
 // escapeHtml (task text, unit names, mail subjects come from outside).
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+// One escaping function for pages and mail (activities/mail/templates.ts).
+import { escapeHtml } from '../../activities/mail/templates.ts';
+
+export { escapeHtml };
 
 /** Tagged template: interpolations are escaped unless wrapped in raw(). */
 export class Raw {

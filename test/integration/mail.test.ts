@@ -382,6 +382,10 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
 
     it('the workflow\'s refusal is shown with its reason', async () => {
+      // the task as the importer leaves it, so the refusal has a task to be kept under
+      await db.prisma.task.create({
+        data: { taskSetId: TASK_SET, seq: '10', category: '重点工作', text: '测试任务', deadline: new Date('2022-12-31'), workflowId: `duban/${TASK_SET}/10` },
+      });
       const other = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: '区财政局', period: '2022-08', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
       const res = await post(other, { status: '完成', percent: '100', text: '完成' });
       expect(res.status).toBe(409);
