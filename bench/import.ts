@@ -10,6 +10,7 @@ import { writeSyntheticTables } from '../test/fixtures/import/synthetic.ts';
 import { importTables } from '../client/import/index.ts';
 import { readDirectory } from '../client/import/directory.ts';
 import { readTaskTable } from '../client/import/tasks.ts';
+import { taskData } from '../client/import/apply.ts';
 
 async function main(): Promise<void> {
   const rows = Number(process.argv[2] ?? 5000);
@@ -32,14 +33,7 @@ async function main(): Promise<void> {
       data: tasks.map((t) => ({
         taskSetId: '2022-baseline',
         seq: t.seq,
-        category: t.category,
-        group: t.group,
-        text: t.text,
-        deadline: new Date(`${t.deadline}T00:00:00Z`),
-        continuing: t.continuing,
-        deadlineRaw: t.deadlineRaw,
-        attributes: t.attributes,
-        sourceRow: t.sourceRow,
+        ...taskData(t),
         workflowId: `duban/2022-baseline/${t.seq}`,
       })),
     });

@@ -96,7 +96,8 @@ export interface ApplyInput {
 
 export const workflowIdFor = (taskSetId: string, seq: string) => `duban/${taskSetId}/${seq}`;
 
-function taskData(t: ParsedTask) {
+/** A parsed row as Task columns (also the benchmark's bare-createMany baseline). */
+export function taskData(t: ParsedTask) {
   return {
     category: t.category,
     group: t.group,
