@@ -17,6 +17,8 @@ export interface ComposeContext {
   /** the task set's name and year, for the templates' subjects */
   taskSet: { name: string; year: number };
   config: Pick<Config, 'mail' | 'web' | 'tokens'>;
+  /** the real clock (tests pass their own) */
+  now?: () => number;
 }
 
 /** The office as the templates sign: the display name of MAIL_FROM and OFFICE_EMAIL. */
@@ -44,8 +46,12 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
     }
     case 'request': {
       if (!unitTo.length) return null;
+      // Expiry counts from when the mail really goes out (this activity runs on
+      // the real clock), not from the workflow's clock: a simulated or sample
+      // year runs on a clock set back to its own year, and its tokens would
+      // otherwise be expired before the unit ever sees them.
       const token = signReplyToken(
-        { workflowId: ctx.workflowId, unit: unit!.name, period: a.period, expiresAt: order.at + config.tokens.ttlDays * DAY_MS },
+        { workflowId: ctx.workflowId, unit: unit!.name, period: a.period, expiresAt: (ctx.now ?? Date.now)() + config.tokens.ttlDays * DAY_MS },
         config.tokens.secret,
       );
       const reply = replyFields(token, config);

@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   import: { summary: 'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--apply]', load: () => import('./commands/import.ts') },
   start: { summary: 'duban start <taskSetId>：为任务集的每项任务启动工作流', load: () => import('./commands/start.ts') },
   status: { summary: 'duban status [<taskSetId>]：任务集与任务的状态、亮灯', load: () => import('./commands/status.ts') },
+  task: { summary: 'duban task <动作> <任务> … --by <经办人>：签收、退回、延期、改派、暂停、恢复、撤销、评定；show 查看状态', load: () => import('./commands/task.ts') },
   report: { summary: 'duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>]：半年、全年完成情况', load: () => import('./commands/report.ts') },
   simulate: { summary: 'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]', load: () => import('./commands/simulate.ts') },
   inbox: { summary: 'duban inbox parse <file.eml> | ingest <file.eml…>', load: () => import('./commands/inbox.ts') },

@@ -581,9 +581,16 @@ export class TaskMachine {
     return { accepted: true };
   }
 
-  validateOfficeVerdict(x: OfficeVerdictInput): void {
+  validateOfficeVerdict(x: OfficeVerdictInput, now: number): void {
     if (this.closed) throw new Error('任务已结束，评定已作出');
-    if (!this.finalPeriod().requested) throw new Error('最终报告尚未请报，还不能评定');
+    const final = this.finalPeriod();
+    if (!final.requested) throw new Error('最终报告尚未请报，还不能评定');
+    // Deciding closes the task: before the final report is due, only once every
+    // lead unit has filed it, or a unit would lose the chance to report.
+    const allFiled = this.d.lead.every((u) => this.isReported('final', u.name));
+    if (now < dueEndsAt(final.dueOn) && !allFiled) {
+      throw new Error(`最终报告截止（${final.dueOn}）前，须待各牵头单位都报送最终报告后才能评定`);
+    }
     if (x.verdict && !x.reason?.trim()) throw new Error('改变评定须说明理由');
   }
 

@@ -121,5 +121,5 @@ function installHandlers(m: TaskMachine, now: () => number): void {
   setHandler(suspendUpdate, (x) => m.suspend(x, now()), { validator: (x) => m.validateSuspend(x) });
   setHandler(resumeUpdate, (x) => m.resume(x, now()), { validator: (x) => m.validateResume(x) });
   setHandler(withdrawUpdate, (x) => m.withdraw(x, now()), { validator: (x) => m.validateWithdraw(x) });
-  setHandler(officeVerdictUpdate, (x) => m.officeVerdict(x, now()), { validator: (x) => m.validateOfficeVerdict(x) });
+  setHandler(officeVerdictUpdate, (x) => m.officeVerdict(x, now()), { validator: (x) => m.validateOfficeVerdict(x, now()) });
 }

@@ -14,7 +14,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const parsed = parseCommandArgs(args, {}, USAGE);
   const [taskSetId, ...extra] = parsed.positionals;
   if (extra.length) throw new InputError(USAGE);
-  const db = await openDatabase(loadConfig());
+  // read-only: status is also an auditor's command, so it applies no migrations
+  const db = await openDatabase(loadConfig(), { migrate: false });
   try {
     const sets = await db.prisma.taskSet.findMany({ where: taskSetId ? { id: taskSetId } : {}, orderBy: { createdAt: 'asc' } });
     if (taskSetId && !sets.length) throw new InputError(`没有任务集「${taskSetId}」`, { error: 'unknown task set', taskSetId });

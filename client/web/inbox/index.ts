@@ -210,6 +210,16 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     inboundMessageId: messageId,
     receivedAt,
   };
+  // Kept raw first, whatever becomes of it: the submission as it arrived.
+  const rawMessage = webMessage(claims, input, messageId, req.socket.remoteAddress ?? '');
+  const stored = await storeRaw(deps.prisma, messageId, 'web', rawMessage, receivedAt);
+  const record = (outcomeWord: 'applied' | 'refused' | 'pending', reason: string) =>
+    stored.created
+      ? deps.prisma.inboundMessage.update({
+          where: { id: stored.id },
+          data: { subject: `网页报送：${claims.unit} ${claims.period}`, outcome: outcomeWord, reason, workflowId: claims.workflowId, unitName: claims.unit, reportKey: input.key },
+        })
+      : Promise.resolve();
   let outcome: ReportOutcome;
   try {
     if (!deps.client) throw new Error('系统暂时无法连接任务工作流');
@@ -220,6 +230,7 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     const reason = notFound ? '该任务不存在或已结束。' : (err as { cause?: Error }).cause?.message ?? (err as Error).message;
     outcome = { accepted: false, reason };
     if (!notFound && !(err as { cause?: unknown }).cause) {
+      await record('pending', `暂时无法送达任务工作流：${reason}`);
       return { status: 503, body: await replyForm(deps, token, claims, values, html`<div class="box bad"><p>暂时无法提交：${reason}。请稍后重试，或直接回复邮件。</p></div>`) };
     }
   }
@@ -229,21 +240,10 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     const task = await deps.prisma.task.findUnique({ where: { workflowId: claims.workflowId }, select: { id: true } });
     if (task) await recordReport(deps.prisma, task.id, input, false, outcome.reason);
   }
-  const rawMessage = webMessage(claims, input, messageId, req.socket.remoteAddress ?? '');
-  const stored = await storeRaw(deps.prisma, messageId, 'web', rawMessage, receivedAt);
-  if (stored.created) {
-    await deps.prisma.inboundMessage.update({
-      where: { id: stored.id },
-      data: {
-        subject: `网页报送：${claims.unit} ${claims.period}`,
-        outcome: outcome.accepted ? 'applied' : 'refused',
-        reason: outcome.accepted ? (outcome.duplicate ? '网页报送（重复提交，未重复登记）' : '网页报送，任务工作流已接收') : `任务工作流拒收：${outcome.reason ?? ''}`,
-        workflowId: claims.workflowId,
-        unitName: claims.unit,
-        reportKey: input.key,
-      },
-    });
-  }
+  await record(
+    outcome.accepted ? 'applied' : 'refused',
+    outcome.accepted ? (outcome.duplicate ? '网页报送（重复提交，未重复登记）' : '网页报送，任务工作流已接收') : `任务工作流拒收：${outcome.reason ?? ''}`,
+  );
   const box = outcome.accepted
     ? html`<div class="box ok" id="result" data-accepted="true"><p>${outcome.duplicate ? '这份报告此前已提交，未重复登记。' : '报送成功，督查室已收到。'}</p></div>`
     : html`<div class="box bad" id="result" data-accepted="false"><p>报送未被接收：${outcome.reason ?? '原因不明'}</p></div>`;
