@@ -7,7 +7,7 @@ import path from 'node:path';
 import { headerHint, looksLikeHeader, matchHeaders, UNIT_FIELDS, type UnitField } from './headers.ts';
 import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell, EMAIL_PATTERN, normalizeName, similarity, splitEmails, splitUnitCell } from './text.ts';
-import type { DirectoryUnit, ImportIssue, UnitKind } from './types.ts';
+import { issuesFor, type DirectoryUnit, type ImportIssue, type UnitKind } from './types.ts';
 
 const GROUP_WORDS = new Set(['集合', '分组', '组', '单位集合', '集体', 'group', 'set']);
 
@@ -180,13 +180,7 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
   const directory = new UnitDirectory();
   const errors: ImportIssue[] = [];
   const warnings: ImportIssue[] = [];
-  const issue = (row: number | null, column: string | null, value: string | null, message: string): ImportIssue => ({
-    file: shown,
-    row,
-    column,
-    value,
-    message,
-  });
+  const issue = issuesFor(shown);
 
   let header: ReturnType<typeof matchHeaders<UnitField>> | undefined;
   const codes = new Map<string, number>();

@@ -9,7 +9,7 @@ import { unknownUnitMessage, type UnitDirectory } from './directory.ts';
 import { headerHint, looksLikeHeader, matchHeaders, normalizeHeader, TASK_FIELDS, type TaskField } from './headers.ts';
 import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell } from './text.ts';
-import type { DirectoryUnit, ImportIssue, ParsedTask } from './types.ts';
+import { issuesFor, type DirectoryUnit, type ImportIssue, type ParsedTask } from './types.ts';
 
 export const CATEGORY_TARGET = '预期目标';
 export const CATEGORY_WORK = '重点工作';
@@ -53,13 +53,7 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
   const tasks: ParsedTask[] = [];
   const errors: ImportIssue[] = [];
   const warnings: ImportIssue[] = [];
-  const issue = (row: number | null, column: string | null, value: string | null, message: string): ImportIssue => ({
-    file: shown,
-    row,
-    column,
-    value,
-    message,
-  });
+  const issue = issuesFor(shown);
 
   let header: ReturnType<typeof matchHeaders<TaskField>> | undefined;
   let headerRow = 0;

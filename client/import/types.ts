@@ -13,6 +13,11 @@ export interface ImportIssue {
   message: string;
 }
 
+/** The located-issue maker for one file: every error and warning names it. */
+export function issuesFor(file: string) {
+  return (row: number | null, column: string | null, value: string | null, message: string): ImportIssue => ({ file, row, column, value, message });
+}
+
 export type UnitKind = '单位' | '集合';
 
 /** One entry of the unit directory (单位名录) as read from the units file. */

@@ -11,16 +11,26 @@ export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** A real `temporal server start-dev`, in memory, with Duban's search attributes. */
-export function localDevEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: requireTool(temporalCli) },
-      ui: false,
-      searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) =>
-        defineSearchAttributeKey(name, type === 'KeywordList' ? SearchAttributeType.KEYWORD_LIST : (type.toUpperCase() as 'KEYWORD' | 'INT')),
-      ),
-      extraArgs,
-    },
-  });
+/**
+ * A real `temporal server start-dev`, in memory, with Duban's search
+ * attributes. The SDK gives the server 5 s to start; on a busy 2-core machine
+ * that can run out once, so a failed start is tried one more time.
+ */
+export async function localDevEnv(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+  const start = () =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: requireTool(temporalCli) },
+        ui: false,
+        searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) =>
+          defineSearchAttributeKey(name, type === 'KeywordList' ? SearchAttributeType.KEYWORD_LIST : (type.toUpperCase() as 'KEYWORD' | 'INT')),
+        ),
+        extraArgs,
+      },
+    });
+  try {
+    return await start();
+  } catch {
+    return start();
+  }
 }

@@ -18,21 +18,13 @@ import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 
 let env: TestWorkflowEnvironment;
 
-/** The SDK gives the dev server 5 s to start; on a busy 2-core machine one retry avoids a false failure. */
-async function twice<T>(make: () => Promise<T>): Promise<T> {
-  try {
-    return await make();
-  } catch {
-    return make();
-  }
-}
 let db: TestDatabase;
 let worker: Worker;
 let running: Promise<void>;
 
 beforeAll(async () => {
   [env, db] = await Promise.all([
-    twice(() => localDevEnv(['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'])),
+    localDevEnv(['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40']),
     createTestDatabase('duban_can'),
   ]);
   const config = loadConfig({ TOKEN_SECRET: 'z'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' });

@@ -13,18 +13,10 @@ import { loadConfig } from '../../worker/config.ts';
 const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
 
-/** The SDK gives the dev server 5 s to start; on a busy 2-core machine one retry avoids a false failure. */
-async function twice<T>(make: () => Promise<T>): Promise<T> {
-  try {
-    return await make();
-  } catch {
-    return make();
-  }
-}
 let db: TestDatabase;
 
 beforeAll(async () => {
-  [env, db] = await Promise.all([twice(() => localDevEnv()), createTestDatabase('duban_start')]);
+  [env, db] = await Promise.all([localDevEnv(), createTestDatabase('duban_start')]);
 }, 120_000);
 afterAll(async () => {
   await Promise.all([env?.teardown(), db?.drop()]);
