@@ -29,6 +29,7 @@ const ioModules = [
   '**/activities/**',
   '**/worker/**',
   '**/client/**',
+  '**/lib/**',
 ];
 
 export default tseslint.config(
@@ -61,7 +62,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
 );

@@ -18,7 +18,7 @@ export default defineConfig({
   async adapter() {
     const dir = path.join('.duban', 'prisma-dev');
     mkdirSync(dir, { recursive: true });
-    // typed against driver-adapter-utils 6.10; same protocol as 6.19 (see activities/db.ts)
+    // typed against driver-adapter-utils 6.10; same protocol as 6.19 (see lib/db.ts)
     return new PrismaPGlite(new PGlite(dir)) as unknown as SqlMigrationAwareDriverAdapterFactory;
   },
 });

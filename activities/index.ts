@@ -1,2 +1,2 @@
 // Every activity the worker registers, built from its dependencies.
-export { createActivities, recordReport, type ActivityDeps, type TaskActivities } from './task-activities.ts';
+export { createActivities, recordReport, type ActivityDeps, type TaskActivities } from './apply-effects.ts';

@@ -27,13 +27,13 @@ import { localDevEnv } from '../test/helpers/temporal.ts';
 import { startSmtpSink } from '../test/helpers/smtp-sink.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
 import { reportsQuery } from '../test/fixtures/mail/report-sink-workflow.ts';
-import { loadConfig } from '../worker/config.ts';
-import { createTransport } from '../activities/mail/transport.ts';
-import { sendOnce } from '../activities/mail/outbox.ts';
+import { loadConfig } from '../lib/config.ts';
+import { createTransport } from '../lib/mail/transport.ts';
+import { mailDeps, sendOnce } from '../lib/mail/send.ts';
 import { renderMail } from '../activities/mail/templates.ts';
-import { replyFields, signReplyToken } from '../activities/mail/tokens.ts';
-import { parseReply } from '../activities/mail/parse.ts';
-import { pollOnce } from '../worker/inbox/imap-poller.ts';
+import { replyFields, signReplyToken } from '../lib/mail/tokens.ts';
+import { parseReply } from '../lib/mail/parse.ts';
+import { pollOnce } from '../worker/imap-poller.ts';
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789ab';
 const WORKFLOWS = 10;
@@ -141,10 +141,10 @@ async function main(): Promise<void> {
     });
     const concurrency = 8;
     const transport = createTransport(config);
-    const mailDeps = { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain };
+    const mailer = mailDeps(config, db.prisma, transport);
     const s0 = performance.now();
     await pool(mails, concurrency, (m) =>
-      sendOnce(mailDeps, { key: m.key, kind: 'request', to: [UNIT_EMAIL], subject: m.subject, text: m.text, html: m.html, replyTo: m.replyTo, replyToken: m.token }),
+      sendOnce(mailer, { key: m.key, kind: 'request', to: [UNIT_EMAIL], subject: m.subject, text: m.text, html: m.html, replyTo: m.replyTo, replyToken: m.token }),
     );
     await sink.waitFor(nRequests, 60_000);
     const sendOnceMs = performance.now() - s0;

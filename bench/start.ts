@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { localDevEnv } from '../test/helpers/temporal.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
-import { loadConfig } from '../worker/config.ts';
+import { loadConfig } from '../lib/config.ts';
 
 const { values } = parseArgs({ options: { tasks: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' } } });
 const N = Number(values.tasks);

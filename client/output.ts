@@ -1,19 +1,12 @@
 // The CLI contract (DESIGN.md): with --json, one JSON document on stdout and
 // human text on stderr; exit 0 ok, 1 failure, 2 bad input.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError } from '../worker/config.ts';
+import { debugEnabled } from '../lib/config.ts';
+import { BadInputError, detailsOf, exitCodeOf, kindOf, messageOf } from '../lib/errors.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_BAD_INPUT = 2;
-
-/** Bad input from the person at the keyboard: exit 2, with an optional JSON body. */
-export class InputError extends Error {
-  constructor(message: string, readonly json?: unknown) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
 
 export interface CommandContext {
   json: boolean;
@@ -35,23 +28,18 @@ export function createContext(json: boolean): CommandContext {
   };
 }
 
-/** Maps an error to its exit code and prints it as the contract says. */
+/**
+ * Prints a failure as the contract says and returns its exit code. The kind
+ * decides everything (lib/errors.ts): the exit code, and whether it is the
+ * person's input (错误) or Duban's own trouble (失败).
+ */
 export function reportError(err: unknown, ctx: CommandContext): number {
-  if (err instanceof InputError) {
-    ctx.say(`错误：${err.message}`);
-    if (ctx.json) process.stdout.write(JSON.stringify(err.json ?? { error: err.message }, null, 2) + '\n');
-    return EXIT_BAD_INPUT;
-  }
-  if (err instanceof ConfigError) {
-    ctx.say(err.message);
-    if (ctx.json) process.stdout.write(JSON.stringify({ error: err.message, variable: err.variable }) + '\n');
-    return EXIT_BAD_INPUT;
-  }
-  const e = err as Error;
-  ctx.say(`失败：${e?.message ?? String(err)}`);
-  if (process.env.DUBAN_DEBUG) ctx.say(e?.stack ?? '');
-  if (ctx.json) process.stdout.write(JSON.stringify({ error: e?.message ?? String(err) }) + '\n');
-  return EXIT_FAILURE;
+  const kind = kindOf(err);
+  const message = messageOf(err);
+  ctx.say(`${kind === 'BadInput' || kind === 'Refused' ? '错误' : '失败'}：${message}`);
+  if (!kind && debugEnabled() && err instanceof Error) ctx.say(err.stack ?? '');
+  if (ctx.json) process.stdout.write(JSON.stringify({ error: message, kind: kind ?? 'Internal', ...detailsOf(err) }, null, 2) + '\n');
+  return exitCodeOf(err);
 }
 
 /**
@@ -62,6 +50,6 @@ export function parseCommandArgs<const O extends ParseArgsConfig['options']>(arg
   try {
     return parseArgs({ args, allowPositionals: true, options, strict: true });
   } catch (err) {
-    throw new InputError(`${(err as Error).message}\n${usage}`);
+    throw new BadInputError(`${(err as Error).message}\n${usage}`);
   }
 }

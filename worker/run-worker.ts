@@ -2,12 +2,12 @@
 // transport, the activities with their dependencies, the native connection
 // and the worker on its task queue. stop() drains and closes in order.
 import type { Worker } from '@temporalio/worker';
-import type { Database } from '../activities/db.ts';
-import { createTransport } from '../activities/mail/transport.ts';
+import type { Database } from '../lib/db.ts';
+import { createTransport } from '../lib/mail/transport.ts';
 import { createActivities } from '../activities/index.ts';
 import { createWorker } from './worker.ts';
-import { connectWorker } from './temporal-connection.ts';
-import type { Config } from './config.ts';
+import { connectWorker } from '../lib/temporal.ts';
+import type { Config } from '../lib/config.ts';
 
 export interface RunningWorker {
   worker: Worker;
@@ -23,13 +23,7 @@ export async function runWorker(config: Config, db: Database): Promise<RunningWo
     const activities = createActivities({
       prisma: db.prisma,
       config,
-      mail: {
-        prisma: db.prisma,
-        transport,
-        from: config.mail.from,
-        bounceAddress: config.mail.bounceAddress,
-        domain: config.mail.replyDomain,
-      },
+      transport,
     });
     const worker = await createWorker({
       connection,

@@ -1,6 +1,6 @@
 // Dates and working days in China time (UTC+8, no daylight saving), as pure
 // functions. Workflow code: the calendar data comes in the workflow input
-// (built by activities/calendar-data.ts), so a replayed history uses exactly
+// (built by lib/calendar-data.ts), so a replayed history uses exactly
 // the calendar it was started with, and nothing here reads the clock.
 //
 // Date arithmetic goes through Date.UTC / getUTC*, which are deterministic;

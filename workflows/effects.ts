@@ -2,7 +2,9 @@
 // applied by the `applyEffects` activity. Every effect carries or implies a
 // unique key, so a retried batch sends nothing twice and writes once.
 import type { IsoDate, LadderLevel, Light, ReportInput, UnitRef, Verdict } from './types.ts';
-import type { MailKind } from '../activities/mail/outbox.ts';
+
+/** What kind of mail, as the sent-mail table and the office's lists show it. */
+export type MailKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict' | 'other';
 
 /** The task as mails and projections need it; sent once per batch. */
 export interface TaskBrief {
@@ -13,7 +15,7 @@ export interface TaskBrief {
   deadline: IsoDate;
 }
 
-/** What a mail is about; activities/task-mail.ts turns it into subject and text. */
+/** What a mail is about; activities/mail/compose.ts turns it into subject and text. */
 export type MailTopic =
   | { topic: 'notice'; role: 'lead' | 'co'; coUnits: string[] }
   | { topic: 'request'; period: string; periodLabel: string; dueOn: IsoDate; final: boolean }

@@ -13,8 +13,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributeUpdatePair } from '@temporalio/common';
-import type { createActivities } from '../activities/task-activities.ts';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import { searchAttributes } from './search-attributes.ts';
+import type { createActivities } from '../activities/apply-effects.ts';
 import { TaskMachine, type TaskResult, type TaskWorkflowInput } from './state.ts';
 import {
   acknowledgeSignal,
@@ -34,10 +35,6 @@ import {
 } from './messages.ts';
 
 export type { TaskResult, TaskWorkflowInput } from './state.ts';
-
-const lightKey = defineSearchAttributeKey('DubanLight', SearchAttributeType.KEYWORD);
-const statusKey = defineSearchAttributeKey('DubanStatus', SearchAttributeType.KEYWORD);
-const leadKey = defineSearchAttributeKey('DubanLeadUnit', SearchAttributeType.KEYWORD_LIST);
 
 const { applyEffects } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '2 minutes',
@@ -62,12 +59,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
     const names = m.d.lead.map((u) => u.name);
     const pairs: SearchAttributeUpdatePair[] = [];
     if (base !== attrs) {
-      pairs.push({ key: lightKey, value: m.d.light }, { key: statusKey, value: m.stateWord(now()) });
+      pairs.push({ key: searchAttributes.light, value: m.d.light }, { key: searchAttributes.status, value: m.stateWord(now()) });
     }
     // added after the first histories were recorded: the patch keeps them replaying
     if (names.join('、') !== lead && patched('lead-unit-search-attribute')) {
       lead = names.join('、');
-      pairs.push({ key: leadKey, value: names });
+      pairs.push({ key: searchAttributes.leadUnits, value: names });
     }
     if (!pairs.length) return;
     attrs = base;

@@ -8,6 +8,8 @@
 // label only at the start of a line or after punctuation, so the instructions
 // quoted back in a reply are never taken for the unit's own answer.
 import type { IsoDate, LadderLevel, ReportStatus, Verdict } from '../../workflows/types.ts';
+import { escapeHtml } from '../../lib/html.ts';
+import { oneLine } from '../../lib/text.ts';
 
 export type TemplateKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict';
 
@@ -50,21 +52,6 @@ export interface RenderedMail {
   subject: string;
   text: string;
   html: string;
-}
-
-/** One line, no control characters: safe in a header, whatever the task text holds. */
-export function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\r\n\t\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
-}
-
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
 }
 
 function short(text: string, max = 28): string {

@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflows } from '../../worker/worker.ts';
 import { fetchRuns } from './history.ts';
-import { installQuietRuntime } from '../../worker/temporal-connection.ts';
+import { installQuietRuntime } from '../../lib/temporal.ts';
 
 export interface ReplayOutcome {
   workflowId: string;

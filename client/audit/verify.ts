@@ -5,7 +5,7 @@
 // light, every report with its acceptance, every 催办/督办, every light
 // change, the verdict) and compare it row by row with what it does hold.
 import type { Client } from '@temporalio/client';
-import type { PrismaClient } from '../../activities/db.ts';
+import type { PrismaClient } from '../../lib/db.ts';
 import type { Effect, EffectBatch } from '../../workflows/effects.ts';
 import { completedActivityInputs, fetchRuns, EventType, decodePayloads, type Run } from './history.ts';
 

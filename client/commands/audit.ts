@@ -1,28 +1,29 @@
 // `duban audit timeline <workflowId>` · `duban audit replay [--all|<workflowId>…]`
 // · `duban audit verify [<taskSetId>]`. Read-only: auditors change nothing.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { connectClient } from '../../worker/temporal-connection.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
 import { timeline } from '../audit/timeline.ts';
 import { replayWorkflows } from '../audit/replay.ts';
 import { verifyTaskSet } from '../audit/verify.ts';
 import { listTaskWorkflowIds } from '../audit/history.ts';
 import { progress } from '../progress.ts';
-import { InputError, type CommandContext } from '../output.ts';
+import { type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 
 const USAGE = '用法：duban audit timeline <workflowId> | replay [--all|<workflowId>…] | verify [<taskSetId>]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean' } } });
   const [sub, ...rest] = positionals;
-  if (!sub || !['timeline', 'replay', 'verify'].includes(sub)) throw new InputError(USAGE);
+  if (!sub || !['timeline', 'replay', 'verify'].includes(sub)) throw new BadInputError(USAGE);
   const config = loadConfig();
   const client = await connectClient(config);
   try {
     if (sub === 'timeline') {
       const id = rest[0];
-      if (!id) throw new InputError('请给出工作流编号，例如 duban audit timeline duban/2022-xxxx/9');
+      if (!id) throw new BadInputError('请给出工作流编号，例如 duban audit timeline duban/2022-xxxx/9');
       const entries = await timeline(client, id);
       ctx.result({ workflowId: id, entries }, entries.map((e) => `${e.at}  ${e.summary}`).join('\n'));
       return 0;
@@ -48,7 +49,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     const db = await openDatabase(config, { migrate: false });
     try {
       const sets = rest[0] ? [rest[0]] : (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
-      if (rest[0] && !(await db.prisma.taskSet.findUnique({ where: { id: rest[0] } }))) throw new InputError(`没有任务集「${rest[0]}」`);
+      if (rest[0] && !(await db.prisma.taskSet.findUnique({ where: { id: rest[0] } }))) throw new BadInputError(`没有任务集「${rest[0]}」`);
       const results = [];
       for (const id of sets) {
         const count = await db.prisma.task.count({ where: { taskSetId: id } });

@@ -1,8 +1,8 @@
 // `duban health`: each part's health, as the dashboard shows it; exit 1 if any is down.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase, type Database } from '../../activities/db.ts';
-import { connectClient } from '../../worker/temporal-connection.ts';
-import { checkHealth } from '../../worker/health.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase, type Database } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
+import { checkHealth } from '../health.ts';
 import type { Client } from '@temporalio/client';
 import type { CommandContext } from '../output.ts';
 

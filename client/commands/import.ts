@@ -8,11 +8,12 @@
 // --apply; tasks whose workflows already run are never changed by an import.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { EXIT_BAD_INPUT, EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { EXIT_BAD_INPUT, EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
-import { importTables, ImportOptionsError, type ImportIssue, type ImportResult } from '../import/index.ts';
+import { importTables, type ImportIssue, type ImportResult } from '../import/index.ts';
 import { FIELD_LABELS } from '../import/diff.ts';
 
 const USAGE = '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--apply] [--json]';
@@ -34,10 +35,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   );
   const { values, positionals } = parsed;
   const tasksFile = positionals[0];
-  if (!tasksFile || positionals.length > 1) throw new InputError(`请给出一个任务表文件\n${USAGE}`);
-  if (!values.units) throw new InputError(`缺少 --units <单位名录文件>\n${USAGE}`);
-  if (!values.year || !/^\d{4}$/.test(values.year)) throw new InputError(`缺少或无效的 --year（应为四位数年份，如 2022）\n${USAGE}`);
-  for (const f of [tasksFile, values.units]) if (!existsSync(f)) throw new InputError(`找不到文件 ${f}`);
+  if (!tasksFile || positionals.length > 1) throw new BadInputError(`请给出一个任务表文件\n${USAGE}`);
+  if (!values.units) throw new BadInputError(`缺少 --units <单位名录文件>\n${USAGE}`);
+  if (!values.year || !/^\d{4}$/.test(values.year)) throw new BadInputError(`缺少或无效的 --year（应为四位数年份，如 2022）\n${USAGE}`);
+  for (const f of [tasksFile, values.units]) if (!existsSync(f)) throw new BadInputError(`找不到文件 ${f}`);
 
   const big = statSync(tasksFile).size >= PROGRESS_BYTES;
   let reading: Progress | undefined;
@@ -76,9 +77,6 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           }
         : undefined,
     });
-  } catch (err) {
-    if (err instanceof ImportOptionsError) throw new InputError(err.message);
-    throw err;
   } finally {
     await db.close();
   }

@@ -3,8 +3,9 @@
 // by hand goes through the same pipeline as IMAP and SMTP (ingestRaw).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { InputError, type CommandContext } from '../output.ts';
-import { parseContract, parseReply } from '../../activities/mail/parse.ts';
+import { type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
+import { parseContract, parseReply } from '../../lib/mail/parse.ts';
 
 const USAGE = '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';
 
@@ -12,7 +13,7 @@ async function readEml(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw new InputError(`无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`, {
+    throw new BadInputError(`无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`, {
       error: '无法读取邮件文件',
       file,
     });
@@ -24,12 +25,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (sub === 'parse') return parse(rest, ctx);
   if (sub === 'ingest') return ingest(rest, ctx);
   if (sub === 'apply') return apply(rest, ctx);
-  throw new InputError(sub ? `未知的 inbox 子命令：${sub}。${USAGE}` : USAGE);
+  throw new BadInputError(sub ? `未知的 inbox 子命令：${sub}。${USAGE}` : USAGE);
 }
 
 async function parse(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new InputError(`请给出一个 .eml 文件。${USAGE}`);
+  if (positionals.length !== 1) throw new BadInputError(`请给出一个 .eml 文件。${USAGE}`);
   const file = positionals[0]!;
   const parsed = await parseReply(await readEml(file));
   const json = parseContract(parsed);
@@ -54,9 +55,9 @@ async function parse(args: string[], ctx: CommandContext): Promise<number> {
 
 async function ingest(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length === 0) throw new InputError(`请给出至少一个 .eml 文件。${USAGE}`);
+  if (positionals.length === 0) throw new BadInputError(`请给出至少一个 .eml 文件。${USAGE}`);
   const raws = await Promise.all(positionals.map(async (file) => ({ file, raw: await readEml(file) })));
-  const { ingestFiles } = await import('../../worker/inbox/ingest-files.ts');
+  const { ingestFiles } = await import('../inbox/ingest-files.ts');
   const results = await ingestFiles(raws, (line) => ctx.say(line));
   const counts: Record<string, number> = {};
   for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
@@ -70,14 +71,14 @@ async function ingest(args: string[], ctx: CommandContext): Promise<number> {
 async function apply(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { by: { type: 'string' } } });
   const id = Number(positionals[0]);
-  if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) throw new InputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
-  if (!values.by?.trim()) throw new InputError(`请用 --by 写明核实人。${USAGE}`);
-  const { applyHeldMessage } = await import('../../worker/inbox/ingest-files.ts');
+  if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) throw new BadInputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
+  if (!values.by?.trim()) throw new BadInputError(`请用 --by 写明核实人。${USAGE}`);
+  const { applyHeldMessage } = await import('../inbox/ingest-files.ts');
   let outcome;
   try {
     outcome = await applyHeldMessage(id, values.by.trim());
   } catch (err) {
-    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message)) throw new InputError((err as Error).message);
+    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message)) throw new BadInputError((err as Error).message);
     throw err;
   }
   ctx.result(outcome, `收件 ${id} 已放行：${outcome.workflowId} ${outcome.unit} ${outcome.period}`);

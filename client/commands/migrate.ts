@@ -1,7 +1,7 @@
 // `duban migrate`: apply pending migrations to the configured database
 // (embedded PGlite, or PostgreSQL through DATABASE_URL) with Prisma's bookkeeping.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
 import type { CommandContext } from '../output.ts';
 
 export async function run(_args: string[], ctx: CommandContext): Promise<number> {

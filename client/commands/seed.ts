@@ -1,12 +1,13 @@
 // duban seed: imports the 沙坪坝 2022 sample (data/sample/shapingba-2022) when
 // the database has no task set yet. Safe to rerun; fails loudly.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { EXIT_OK, InputError, type CommandContext } from '../output.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { EXIT_OK, type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import { ensureSampleImported, SAMPLE_DIR } from '../import/index.ts';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  if (args.length) throw new InputError('用法：duban seed [--json]（不需要其他参数）');
+  if (args.length) throw new BadInputError('用法：duban seed [--json]（不需要其他参数）');
   const db = await openDatabase(loadConfig());
   try {
     const r = await ensureSampleImported(db);

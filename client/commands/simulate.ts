@@ -2,10 +2,11 @@
 // The whole year on the time-skipping test server with the real workflow and
 // activities; see client/simulate/simulate.ts.
 import { existsSync } from 'node:fs';
-import { installQuietRuntime } from '../../worker/temporal-connection.ts';
-import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
+import { installQuietRuntime } from '../../lib/temporal.ts';
+import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
-import { simulateYear, SimulateInputError } from '../simulate/simulate.ts';
+import { simulateYear } from '../simulate/simulate.ts';
 
 const USAGE = '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
 
@@ -21,11 +22,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     },
     USAGE,
   );
-  if (positionals.length) throw new InputError(USAGE);
-  if (!values.tasks || !values.units || !values.year) throw new InputError(USAGE);
-  if (!/^\d{4}$/.test(values.year)) throw new InputError(`--year 应为四位年份，收到「${values.year}」`);
+  if (positionals.length) throw new BadInputError(USAGE);
+  if (!values.tasks || !values.units || !values.year) throw new BadInputError(USAGE);
+  if (!/^\d{4}$/.test(values.year)) throw new BadInputError(`--year 应为四位年份，收到「${values.year}」`);
   for (const [flag, file] of [['--tasks', values.tasks], ['--units', values.units], ['--replies', values.replies]] as const) {
-    if (file && !existsSync(file)) throw new InputError(`${flag} 指向的文件不存在：${file}`, { error: 'file not found', file });
+    if (file && !existsSync(file)) throw new BadInputError(`${flag} 指向的文件不存在：${file}`, { file });
   }
   installQuietRuntime();
 
@@ -60,7 +61,6 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     return EXIT_OK;
   } catch (err) {
     bar?.done('已中止');
-    if (err instanceof SimulateInputError) throw new InputError(err.message, { error: err.message, errors: err.errors });
     throw err;
   }
 }

@@ -1,9 +1,10 @@
 // duban start <taskSetId>: one workflow per task of the set, with a progress
 // bar. Safe to repeat: tasks whose workflow exists are counted, not restarted.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { connectClient } from '../../worker/temporal-connection.ts';
-import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
+import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import { progress } from '../progress.ts';
 import { startTaskSet } from '../start/start-task-set.ts';
 
@@ -12,15 +13,14 @@ const USAGE = '用法：duban start <taskSetId> [--json]';
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const parsed = parseCommandArgs(args, {}, USAGE);
   const [taskSetId, ...extra] = parsed.positionals;
-  if (!taskSetId || extra.length) throw new InputError(USAGE);
+  if (!taskSetId || extra.length) throw new BadInputError(USAGE);
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
     const set = await db.prisma.taskSet.findUnique({ where: { id: taskSetId }, include: { _count: { select: { tasks: true } } } });
     if (!set) {
       const known = (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
-      throw new InputError(`没有任务集「${taskSetId}」${known.length ? `；已有：${known.join('、')}` : '；请先 duban import'}`, {
-        error: 'unknown task set',
+      throw new BadInputError(`没有任务集「${taskSetId}」${known.length ? `；已有：${known.join('、')}` : '；请先 duban import'}`, {
         taskSetId,
         known,
       });

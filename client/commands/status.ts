@@ -1,9 +1,10 @@
 // duban status [<taskSetId>]: the task sets with counts by state and light;
 // with a set, one line per task (light, state, next due, last report). Reads
 // the database projection the workflows keep up to date.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { EXIT_OK, InputError, type CommandContext, parseCommandArgs } from '../output.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 
 const USAGE = '用法：duban status [<taskSetId>] [--json]';
 const LIGHT: Record<string, string> = { green: '绿', yellow: '黄', red: '红' };
@@ -13,12 +14,12 @@ const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const parsed = parseCommandArgs(args, {}, USAGE);
   const [taskSetId, ...extra] = parsed.positionals;
-  if (extra.length) throw new InputError(USAGE);
+  if (extra.length) throw new BadInputError(USAGE);
   // read-only: status is also an auditor's command, so it applies no migrations
   const db = await openDatabase(loadConfig(), { migrate: false });
   try {
     const sets = await db.prisma.taskSet.findMany({ where: taskSetId ? { id: taskSetId } : {}, orderBy: { createdAt: 'asc' } });
-    if (taskSetId && !sets.length) throw new InputError(`没有任务集「${taskSetId}」`, { error: 'unknown task set', taskSetId });
+    if (taskSetId && !sets.length) throw new BadInputError(`没有任务集「${taskSetId}」`, { taskSetId });
     const out = [];
     const lines: string[] = [];
     for (const s of sets) {

@@ -1,11 +1,12 @@
 // `duban task <动作> <workflowId | taskSetId/序号> … --by <经办人>`: the
 // office's actions on one running task (see client/office/actions.ts), and
 // `duban task show` for its current state as the workflow sees it.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { connectClient } from '../../worker/temporal-connection.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
 import { performOfficeAction, taskState, taskWorkflowId, OfficeActionError, type OfficeAction } from '../office/actions.ts';
-import { InputError, parseCommandArgs, type CommandContext } from '../output.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import type { Verdict } from '../../workflows/types.ts';
 
 const USAGE = [
@@ -23,7 +24,7 @@ const USAGE = [
 const list = (v: string | undefined) => (v ?? '').split(/[、，,;；\s]+/).map((s) => s.trim()).filter(Boolean);
 
 function need(value: string | undefined, flag: string): string {
-  if (!value?.trim()) throw new InputError(`缺少 ${flag}\n${USAGE}`);
+  if (!value?.trim()) throw new BadInputError(`缺少 ${flag}\n${USAGE}`);
   return value.trim();
 }
 
@@ -46,7 +47,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     USAGE,
   );
   const [action, ref] = positionals;
-  if (!action || !ref || positionals.length > 2) throw new InputError(USAGE);
+  if (!action || !ref || positionals.length > 2) throw new BadInputError(USAGE);
   const workflowId = taskWorkflowId(ref);
   let act: OfficeAction | undefined;
   switch (action) {
@@ -59,11 +60,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       act = { action, reportKey: need(v.report, '--report'), reason: need(v.reason, '--reason') };
       break;
     case 'extension':
-      if (Boolean(v.approve) === Boolean(v.refuse)) throw new InputError(`请用 --approve 或 --refuse 之一\n${USAGE}`);
+      if (Boolean(v.approve) === Boolean(v.refuse)) throw new BadInputError(`请用 --approve 或 --refuse 之一\n${USAGE}`);
       act = { action, key: need(v.key, '--key'), approve: Boolean(v.approve), ...(v.reason ? { reason: v.reason } : {}) };
       break;
     case 'extend':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.to ?? '')) throw new InputError(`--to 应为日期 YYYY-MM-DD\n${USAGE}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.to ?? '')) throw new BadInputError(`--to 应为日期 YYYY-MM-DD\n${USAGE}`);
       act = { action, newDeadline: v.to!, reason: need(v.reason, '--reason') };
       break;
     case 'reassign':
@@ -78,7 +79,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       act = { action, ...(v.verdict ? { verdict: v.verdict as Verdict } : {}), ...(v.reason ? { reason: v.reason } : {}) };
       break;
     default:
-      throw new InputError(`未知动作「${action}」\n${USAGE}`);
+      throw new BadInputError(`未知动作「${action}」\n${USAGE}`);
   }
   const config = loadConfig();
   const client = await connectClient(config);
@@ -97,7 +98,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       await db.close();
     }
   } catch (err) {
-    if (err instanceof OfficeActionError) throw new InputError(err.message, { workflowId, action, accepted: false, reason: err.message });
+    if (err instanceof OfficeActionError) throw new BadInputError(err.message, { workflowId, action, accepted: false, reason: err.message });
     throw err;
   } finally {
     await client.connection.close();

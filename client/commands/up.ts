@@ -1,7 +1,7 @@
 // `duban up`: start the embedded stack, print where everything is, and stay in
 // the foreground until Ctrl-C (SIGINT) or SIGTERM, then stop it cleanly.
-import { loadConfig } from '../../worker/config.ts';
-import { startStack } from '../../worker/up.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { startStack } from '../up/stack.ts';
 import type { CommandContext } from '../output.ts';
 
 export async function run(_args: string[], ctx: CommandContext): Promise<number> {

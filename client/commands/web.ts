@@ -1,8 +1,8 @@
 // `duban web`: only the web server, for a production deployment
 // (docker-compose.yml's duban-web). Stops on SIGINT/SIGTERM.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { connectClient } from '../../worker/temporal-connection.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
 import { startWebServer } from '../web/server.ts';
 import { webHandlers } from '../web/handlers.ts';
 import type { CommandContext } from '../output.ts';

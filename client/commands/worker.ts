@@ -1,8 +1,8 @@
 // `duban worker`: only the worker, for a production deployment against an
 // external Temporal and PostgreSQL (docker-compose.yml's duban-worker).
 // SIGINT/SIGTERM drain it: running activities finish, workflows move on elsewhere.
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase } from '../../activities/db.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import type { CommandContext } from '../output.ts';
 

@@ -4,7 +4,7 @@
 // are never touched here: the diff lists them as blocked and the office
 // changes them through the workflow (延期 / 改派 / 撤销), which keeps the history
 // the source of truth.
-import type { Database } from '../../activities/db.ts';
+import type { Database } from '../../lib/db.ts';
 import type { ExistingTask, ExistingUnit } from './diff.ts';
 import type { DirectoryUnit, ImportDiff, ImportIssue, ParsedTask } from './types.ts';
 

@@ -9,12 +9,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Database } from '../../activities/db.ts';
+import type { Database } from '../../lib/db.ts';
 import { applyImport, loadExisting } from './apply.ts';
 import { readDirectory } from './directory.ts';
 import { diffIsEmpty, diffTables, FIELD_LABELS, type ExistingUnit } from './diff.ts';
 import { readTaskTable } from './tasks.ts';
 import type { ImportDiff, ImportIssue, ImportProgress, ImportResult } from './types.ts';
+import { BadInputError } from '../../lib/errors.ts';
 
 export type { ImportDiff, ImportIssue, ImportProgress, ImportResult, ParsedTask, DirectoryUnit } from './types.ts';
 export { parseDeadline } from './deadline.ts';
@@ -37,12 +38,8 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
 }
 
-export class ImportOptionsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ImportOptionsError';
-  }
-}
+/** An option of the import that cannot work (a task set id of the wrong shape…). */
+export class ImportOptionsError extends BadInputError {}
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 

@@ -4,7 +4,7 @@
 // at once, with its reason) and recorded in the audit log with who did it.
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { PrismaClient } from '../../activities/db.ts';
+import type { PrismaClient } from '../../lib/db.ts';
 import {
   acknowledgeSignal,
   decideExtensionUpdate,

@@ -4,7 +4,7 @@
 // ../shared/data/examples/wanzhou-2022-midyear-report.txt), then what needs
 // attention (late, blocked, not reported). The year-end report adds each
 // task's verdict.
-import type { PrismaClient } from '../../activities/db.ts';
+import type { PrismaClient } from '../../lib/db.ts';
 
 export type ReportKind = 'midyear' | 'final';
 

@@ -2,7 +2,7 @@
 // edit into the published text), HTML (to print), XLSX (to sort and annotate),
 // JSON (for other tools). Every piece of user text is escaped in HTML.
 import ExcelJS from 'exceljs';
-import { escapeHtml } from '../web/html.ts';
+import { escapeHtml } from '../../lib/html.ts';
 import { chineseOrdinal, needsAttention, themes, type OfficeReport, type ReportRow } from './build.ts';
 
 const chineseDate = (iso: string) => {

@@ -11,19 +11,22 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { openEmbedded, openInMemory, type Database } from '../../activities/db.ts';
+import { openEmbedded, openInMemory, type Database } from '../../lib/db.ts';
 import { applyMigrations } from '../../prisma/migrate.ts';
 import { importTables } from '../import/index.ts';
-import { createActivities } from '../../activities/task-activities.ts';
-import { bundleWorkflows, buildTaskInputs, createWorker } from '../../worker/worker.ts';
-import { loadConfig } from '../../worker/config.ts';
-import { requireTool, temporalTestServer } from '../../worker/tools.ts';
+import { createActivities } from '../../activities/apply-effects.ts';
+import { bundleWorkflows, createWorker } from '../../worker/worker.ts';
+import { buildTaskInputs } from '../start/task-inputs.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { requireTool, temporalTestServer } from '../../lib/tools.ts';
 import { atChinaTime, WorkingCalendar } from '../../workflows/calendar.ts';
 import { reportSignal } from '../../workflows/messages.ts';
 import { planPeriods } from '../../workflows/schedule.ts';
 import type { TaskResult } from '../../workflows/state.ts';
 import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 import { VERDICTS, type Period, type ReportInput, type Verdict } from '../../workflows/types.ts';
+import { inParallel } from '../../lib/parallel.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import { readReplies, type Reply, type ReplyError } from './replies.ts';
 
 export interface SimulateOptions {
@@ -57,13 +60,13 @@ export interface SimulateResult {
   folder?: string;
 }
 
-export class SimulateInputError extends Error {
+/** The replies file, the table or the directory has errors: each one located, nothing simulated. */
+export class SimulateInputError extends BadInputError {
   constructor(
     message: string,
     readonly errors: ReplyError[],
   ) {
-    super(message);
-    this.name = 'SimulateInputError';
+    super(message, { errors });
   }
 }
 
@@ -108,7 +111,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     const transport = nodemailer.createTransport({ jsonTransport: true });
     const real = createActivities({
       prisma: db.prisma,
-      mail: { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain },
+      transport,
       config,
     });
     // Timed, so the result says how much of the wall time the database and mail took.
@@ -294,13 +297,4 @@ async function tally(db: Database, taskSetId: string, results: TaskResult[]) {
     rows,
     mailsByKind: Object.fromEntries(kinds.map((k) => [k.kind, k._count])),
   };
-}
-
-async function inParallel<T>(items: T[], lanes: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
 }

@@ -3,10 +3,12 @@
 // server and counted as "already started", so running it twice starts nothing
 // new. Used by `duban start` and by `duban up` on first run.
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
-import type { PrismaClient } from '../../activities/db.ts';
-import type { Config } from '../../worker/config.ts';
-import { buildTaskInputs, type BuildOptions, type TaskStart } from '../../worker/worker.ts';
+import type { SearchAttributePair } from '@temporalio/common';
+import { searchAttributes as keys } from '../../workflows/search-attributes.ts';
+import type { PrismaClient } from '../../lib/db.ts';
+import type { Config } from '../../lib/config.ts';
+import { inParallel } from '../../lib/parallel.ts';
+import { buildTaskInputs, type BuildOptions, type TaskStart } from './task-inputs.ts';
 import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 
 export interface StartResult {
@@ -17,20 +19,11 @@ export interface StartResult {
   workflowIds: string[];
 }
 
-const keys = {
-  taskSet: defineSearchAttributeKey('DubanTaskSet', SearchAttributeType.KEYWORD),
-  year: defineSearchAttributeKey('DubanYear', SearchAttributeType.INT),
-  lead: defineSearchAttributeKey('DubanLeadUnit', SearchAttributeType.KEYWORD_LIST),
-  light: defineSearchAttributeKey('DubanLight', SearchAttributeType.KEYWORD),
-  status: defineSearchAttributeKey('DubanStatus', SearchAttributeType.KEYWORD),
-  category: defineSearchAttributeKey('DubanCategory', SearchAttributeType.KEYWORD),
-};
-
 export function searchAttributesFor(t: TaskStart): SearchAttributePair[] {
   return [
     { key: keys.taskSet, value: t.input.taskSetId },
     { key: keys.year, value: t.input.year },
-    { key: keys.lead, value: t.leadUnits },
+    { key: keys.leadUnits, value: t.leadUnits },
     { key: keys.light, value: 'green' },
     { key: keys.status, value: '进行中' },
     { key: keys.category, value: t.input.category },
@@ -56,7 +49,6 @@ export async function startTaskSet(
   const started: string[] = [];
   let already = 0;
   let done = 0;
-  let next = 0;
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const withAttributes = options.searchAttributes !== false;
   const one = async (t: TaskStart) => {
@@ -76,10 +68,7 @@ export async function startTaskSet(
     }
     onProgress?.(++done, starts.length);
   };
-  const lanes = Array.from({ length: Math.min(options.concurrency ?? 32, starts.length) }, async () => {
-    while (next < starts.length) await one(starts[next++]!);
-  });
-  await Promise.all(lanes);
+  await inParallel(starts, options.concurrency ?? 32, one);
   if (started.length) {
     // The workflow projects its own state soon after; this makes `duban status` right at once.
     await prisma.task.updateMany({ where: { workflowId: { in: started }, state: '未启动' }, data: { state: '进行中' } });

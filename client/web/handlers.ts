@@ -2,7 +2,7 @@
 // `duban web`: the office's inbound-mail view and the units' reply form.
 import type { Handler } from './server.ts';
 import { handleInboxRequest } from './inbox/index.ts';
-import type { InboundDeps } from '../../activities/mail/inbound.ts';
+import type { InboundDeps } from '../../lib/inbound/ingest.ts';
 
 export function webHandlers(deps: InboundDeps): Handler[] {
   return [(req, res) => handleInboxRequest(req, res, deps)];

@@ -6,11 +6,12 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Database } from '../../activities/db.ts';
-import type { Config } from '../../worker/config.ts';
-import { checkHealth, type Health } from '../../worker/health.ts';
-import { listCaughtMail, mailDir } from '../../worker/smtp-catcher.ts';
-import { html, raw, page, lightBadge, type Raw } from './html.ts';
+import type { Database } from '../../lib/db.ts';
+import type { Config } from '../../lib/config.ts';
+import { checkHealth, type Health } from '../health.ts';
+import { listCaughtMail, mailDir } from '../up/smtp-catcher.ts';
+import { html, raw, type Raw } from '../../lib/html.ts';
+import { page, lightBadge } from './layout.ts';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 
@@ -71,7 +72,7 @@ ${tasks.map(
     (s) => html`<tr><td><a href="/?set=${encodeURIComponent(s.id)}">${s.id}</a></td><td>${s.name}</td><td>${s.year}</td><td>${s._count.tasks}</td><td>${s.startedAt ? s.startedAt.toISOString().slice(0, 10) : '未启动'}</td></tr>`,
   )}</table>`;
   const links = html`<p class="muted">Temporal 界面：${deps.config.temporal.embedded ? raw(`<a href="http://localhost:${deps.config.temporal.uiPort}">http://localhost:${deps.config.temporal.uiPort}</a>`) : deps.config.temporal.address}</p>`;
-  // Bounces mark an address failing (activities/mail/inbound.ts): the office
+  // Bounces mark an address failing (lib/inbound/ingest.ts): the office
   // must fix the directory, or the unit never hears of its tasks.
   const failing = await prisma.addressHealth.findMany({ where: { failing: true }, orderBy: { lastBounce: 'desc' } });
   const failingHtml = failing.length

@@ -2,7 +2,7 @@
 // (127.0.0.1:5432, trust auth), migrated with our own runner, dropped after.
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
-import { openPostgres, type Database } from '../../activities/db.ts';
+import { openPostgres, type Database } from '../../lib/db.ts';
 import { applyMigrations } from '../../prisma/migrate.ts';
 
 export const PG_ADMIN_URL = process.env.DUBAN_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -1,8 +1,8 @@
 // Temporal test environments on the binaries installed by scripts/setup.sh,
 // never downloaded (the SDK would try, and fail offline).
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { temporalCli, temporalTestServer, requireTool, SEARCH_ATTRIBUTES } from '../../worker/tools.ts';
+import { temporalCli, temporalTestServer, requireTool } from '../../lib/tools.ts';
+import { searchAttributes } from '../../workflows/search-attributes.ts';
 
 /** The time-skipping test server (Java SDK's, native build from PyPI). */
 export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
@@ -22,9 +22,7 @@ export async function localDevEnv(extraArgs: string[] = []): Promise<TestWorkflo
       server: {
         executable: { type: 'existing-path', path: requireTool(temporalCli) },
         ui: false,
-        searchAttributes: Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) =>
-          defineSearchAttributeKey(name, type === 'KeywordList' ? SearchAttributeType.KEYWORD_LIST : (type.toUpperCase() as 'KEYWORD' | 'INT')),
-        ),
+        searchAttributes: Object.values(searchAttributes),
         extraArgs,
       },
     });

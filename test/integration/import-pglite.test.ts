@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../worker/config.ts';
-import { openDatabase, type Database } from '../../activities/db.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase, type Database } from '../../lib/db.ts';
 import { ensureSampleImported, importTables, SAMPLE_DIR, SAMPLE_TASK_SET_ID } from '../../client/import/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/import/${name}`, import.meta.url));

@@ -7,9 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openEmbedded, type Database } from '../../activities/db.ts';
+import { openEmbedded, type Database } from '../../lib/db.ts';
 import { applyMigrations } from '../../prisma/migrate.ts';
-import { ingestRaw, type InboundDeps } from '../../activities/mail/inbound.ts';
+import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
 import { FIXTURE_SECRET, FIXTURE_UNIT, FIXTURE_UNIT_EMAIL, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url)));

@@ -16,11 +16,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
-import { loadConfig, type Config } from '../../worker/config.ts';
-import { createTransport } from '../../activities/mail/transport.ts';
-import { createActivities } from '../../activities/task-activities.ts';
-import { buildTaskInputs, createWorker } from '../../worker/worker.ts';
-import { pollOnce } from '../../worker/inbox/imap-poller.ts';
+import { loadConfig, type Config } from '../../lib/config.ts';
+import { createTransport } from '../../lib/mail/transport.ts';
+import { createActivities } from '../../activities/apply-effects.ts';
+import { createWorker } from '../../worker/worker.ts';
+import { buildTaskInputs } from '../../client/start/task-inputs.ts';
+import { pollOnce } from '../../worker/imap-poller.ts';
 import { stateQuery } from '../../workflows/messages.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 
@@ -48,7 +49,7 @@ describe.skipIf('missing' in dovecot)('a request answered from a mail client rea
     const activities = createActivities({
       prisma: db.prisma,
       config,
-      mail: { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain },
+      transport,
     });
     worker = await createWorker({ connection: env.nativeConnection, taskQueue: 'e2e-mail', activities });
     running = worker.run();

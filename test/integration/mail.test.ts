@@ -19,13 +19,13 @@ import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
-import { loadConfig, type Config } from '../../worker/config.ts';
-import { createTransport } from '../../activities/mail/transport.ts';
-import { messageIdFor, sendOnce, threadHeaders, type MailDeps } from '../../activities/mail/outbox.ts';
+import { loadConfig, type Config } from '../../lib/config.ts';
+import { createTransport } from '../../lib/mail/transport.ts';
+import { mailDeps, messageIdFor, sendOnce, threadHeaders, type MailDeps } from '../../lib/mail/send.ts';
 import { renderMail } from '../../activities/mail/templates.ts';
-import { replyFields, signReplyToken } from '../../activities/mail/tokens.ts';
-import { ingestRaw, type InboundDeps } from '../../activities/mail/inbound.ts';
-import { pollOnce, startImapPoller } from '../../worker/inbox/imap-poller.ts';
+import { replyFields, signReplyToken } from '../../lib/mail/tokens.ts';
+import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
+import { pollOnce, startImapPoller } from '../../worker/imap-poller.ts';
 import { handleInboxRequest } from '../../client/web/inbox/index.ts';
 import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
 import { FIXTURE_SECRET, FIXTURE_UNIT, FIXTURE_UNIT_EMAIL, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
@@ -188,15 +188,15 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     const seq = '10';
     const workflowId = `duban/${TASK_SET}/${seq}`;
     const requestKey = `${workflowId}/request/2022-07/${FIXTURE_UNIT}`;
-    let mailDeps: MailDeps;
+    let mailer: MailDeps;
     let request: Awaited<ReturnType<typeof simpleParser>>;
     let requestRaw: string;
 
     beforeAll(async () => {
       await startSinkWorkflow(seq);
-      mailDeps = { prisma: db.prisma, transport: createTransport(config), from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain };
+      mailer = mailDeps(config, db.prisma, createTransport(config));
     });
-    afterAll(() => mailDeps.transport.close());
+    afterAll(() => mailer.transport.close());
 
     it('sends the request once, with reply address, reference, anti-loop headers and no injected header', async () => {
       const token = signReplyToken({ workflowId, unit: FIXTURE_UNIT, period: '2022-07', expiresAt: Date.now() + 30 * 86_400_000 }, config.tokens.secret);
@@ -211,8 +211,8 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
         replyLink: fields.link,
       });
       const out = { key: requestKey, kind: 'request' as const, workflowId, to: [FIXTURE_UNIT_EMAIL], subject: mail.subject + '\r\nBcc: victim@evil.test', text: mail.text, html: mail.html, replyTo: fields.replyTo, replyToken: token, headers: { 'X-Duban-Task': 'a\r\nBcc: victim@evil.test' } };
-      const first = await sendOnce(mailDeps, out);
-      const second = await sendOnce(mailDeps, out);
+      const first = await sendOnce(mailer, out);
+      const second = await sendOnce(mailer, out);
       expect(first.sent).toBe(true);
       expect(second).toEqual({ messageId: first.messageId, sent: false });
       expect(first.messageId).toBe(messageIdFor(requestKey, 'duban.test'));
@@ -236,7 +236,7 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
 
     it('threads the reminder under the request', async () => {
-      await sendOnce(mailDeps, { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}`, kind: 'reminder', workflowId, to: [FIXTURE_UNIT_EMAIL], subject: '【催办】', text: '请尽快报送', ...threadHeaders(requestKey, 'duban.test') });
+      await sendOnce(mailer, { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}`, kind: 'reminder', workflowId, to: [FIXTURE_UNIT_EMAIL], subject: '【催办】', text: '请尽快报送', ...threadHeaders(requestKey, 'duban.test') });
       const [, reminder] = await sink.waitFor(2);
       const parsed = await simpleParser(reminder!.raw);
       expect(parsed.inReplyTo).toBe(request.messageId);

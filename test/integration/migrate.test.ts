@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { applyMigrations, listMigrations, migrationsDir, MigrationError } from '../../prisma/migrate.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { loadConfig } from '../../worker/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { loadConfig } from '../../lib/config.ts';
 
 const tables = ['TaskSet', 'Unit', 'Task', 'Assignment', 'Request', 'Report', 'Escalation', 'LightChange', 'Verdict', 'InboundMessage', 'SentMail', 'AuditEvent'];
 

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { loadConfig } from '../../worker/config.ts';
-import { startSmtpCatcher, listCaughtMail, isReplyInbox, type SmtpCatcher } from '../../worker/smtp-catcher.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { startSmtpCatcher, listCaughtMail, isReplyInbox, type SmtpCatcher } from '../../client/up/smtp-catcher.ts';
 import { freePort } from '../helpers/ports.ts';
 
 describe('SMTP catcher', () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { freePort } from '../helpers/ports.ts';
-import { portOpen } from '../../worker/temporal-server.ts';
+import { portOpen } from '../../client/up/temporal-dev-server.ts';
 
 const bin = fileURLToPath(new URL('../../bin/duban.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,8 +4,8 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../../worker/config.ts';
-import { openDatabase, type Database } from '../../activities/db.ts';
+import { loadConfig, type Config } from '../../lib/config.ts';
+import { openDatabase, type Database } from '../../lib/db.ts';
 import { startWebServer, type WebServer } from '../../client/web/server.ts';
 import { freePort } from '../helpers/ports.ts';
 

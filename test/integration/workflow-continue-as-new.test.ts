@@ -8,9 +8,10 @@ import type { Worker } from '@temporalio/worker';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { seedTaskSet, report } from '../workflow/harness.ts';
-import { createActivities } from '../../activities/task-activities.ts';
-import { buildTaskInputs, createWorker } from '../../worker/worker.ts';
-import { loadConfig } from '../../worker/config.ts';
+import { createActivities } from '../../activities/apply-effects.ts';
+import { createWorker } from '../../worker/worker.ts';
+import { buildTaskInputs } from '../../client/start/task-inputs.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 import { reassignUpdate, reportSignal, stateQuery } from '../../workflows/messages.ts';
 import { searchAttributesFor } from '../../client/start/start-task-set.ts';
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const transport = nodemailer.createTransport({ jsonTransport: true });
   const activities = createActivities({
     prisma: db.prisma,
-    mail: { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain },
+    transport,
     config,
   });
   worker = await createWorker({ connection: env.nativeConnection, taskQueue: 'can-test', activities });

@@ -8,7 +8,7 @@ import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { startTaskSet } from '../../client/start/start-task-set.ts';
-import { loadConfig } from '../../worker/config.ts';
+import { loadConfig } from '../../lib/config.ts';
 
 const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
@@ -78,6 +78,6 @@ describe('duban start', () => {
     const cliEnv = { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TOKEN_SECRET: 'y'.repeat(40) };
     const err = await run('node', ['bin/duban.js', 'start', 'no-such-set', '--json'], { env: cliEnv }).catch((e: { code: number; stdout: string }) => e);
     expect((err as { code: number }).code).toBe(2);
-    expect(JSON.parse((err as { stdout: string }).stdout)).toMatchObject({ error: 'unknown task set' });
+    expect(JSON.parse((err as { stdout: string }).stdout)).toMatchObject({ kind: 'BadInput', taskSetId: 'no-such-set', error: expect.stringContaining('没有任务集「no-such-set」') });
   });
 });

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadConfig, ConfigError } from '../../worker/config.ts';
+import { loadConfig, ConfigError } from '../../lib/config.ts';
 
 const home = () => mkdtempSync(path.join(tmpdir(), 'duban-config-'));
 

@@ -4,7 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../../worker/config.ts';
+import { CONFIG_VARIABLES } from '../../lib/config.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (f: string) => readFileSync(new URL(f, root), 'utf8');
@@ -33,7 +33,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('configuration documentation', () => {
-  it('.env.example and README name every variable worker/config.ts reads', () => {
+  it('.env.example and README name every variable lib/config.ts reads', () => {
     const env = read('.env.example');
     const readme = read('README.md');
     for (const v of CONFIG_VARIABLES) {

@@ -8,14 +8,15 @@ import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { timeSkippingEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { createActivities } from '../../activities/task-activities.ts';
-import { bundleWorkflows, buildTaskInputs, createWorker, type BuildOptions } from '../../worker/worker.ts';
-import { loadConfig } from '../../worker/config.ts';
+import { createActivities } from '../../activities/apply-effects.ts';
+import { bundleWorkflows, createWorker } from '../../worker/worker.ts';
+import { buildTaskInputs, type BuildOptions } from '../../client/start/task-inputs.ts';
+import { loadConfig } from '../../lib/config.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 import { reportSignal, stateQuery } from '../../workflows/messages.ts';
 import type { ReportInput } from '../../workflows/types.ts';
-import type { PrismaClient } from '../../activities/db.ts';
+import type { PrismaClient } from '../../lib/db.ts';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 export const YEAR = 2022;
@@ -112,7 +113,7 @@ export async function createHarness(options: { maxCachedWorkflows?: number } = {
   const transport = nodemailer.createTransport({ jsonTransport: true });
   const activities = createActivities({
     prisma: db.prisma,
-    mail: { prisma: db.prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain },
+    transport,
     config,
   });
   const taskQueue = `wf-test-${counter++}`;

@@ -9,13 +9,14 @@
 import type http from 'node:http';
 import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { InboundDeps } from '../../../activities/mail/inbound.ts';
-import { applyHeld, splitWorkflowId, storeRaw } from '../../../activities/mail/inbound.ts';
-import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../activities/mail/tokens.ts';
+import type { InboundDeps } from '../../../lib/inbound/ingest.ts';
+import { applyHeld, splitWorkflowId, storeRaw } from '../../../lib/inbound/ingest.ts';
+import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../lib/mail/tokens.ts';
 import { submitReportUpdate } from '../../../workflows/messages.ts';
-import { recordReport } from '../../../activities/task-activities.ts';
+import { recordReport } from '../../../activities/apply-effects.ts';
 import { REPORT_STATUSES, type ReportInput, type ReportOutcome, type ReportStatus } from '../../../workflows/types.ts';
-import { escapeHtml, html, page, raw, type Raw } from '../html.ts';
+import { escapeHtml, html, raw, type Raw } from '../../../lib/html.ts';
+import { page } from '../layout.ts';
 
 const OUTCOME_LABEL: Record<string, string> = {
   pending: '处理中',

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cleanSubject, htmlToText, normaliseStatus, parseReply, readLabels, stripQuotes, type ParsedReply } from '../../../activities/mail/parse.ts';
+import { cleanSubject, htmlToText, normaliseStatus, parseReply, readLabels, stripQuotes, type ParsedReply } from '../../../lib/mail/parse.ts';
 import { EXPIRED_TOKEN, FORGED_TOKEN, REQUEST_MESSAGE_ID, VALID_REF } from '../../fixtures/mail/make-fixtures.ts';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/mail/${name}`, import.meta.url)));

@@ -2,9 +2,9 @@
 // up`, simulate) carries a reply token that is valid when the unit replies
 // today: expiry counts from the real sending time.
 import { describe, it, expect } from 'vitest';
-import { composeMail } from '../../../activities/task-mail.ts';
-import { verifyReplyToken } from '../../../activities/mail/tokens.ts';
-import { loadConfig } from '../../../worker/config.ts';
+import { composeMail } from '../../../activities/mail/compose.ts';
+import { verifyReplyToken } from '../../../lib/mail/tokens.ts';
+import { loadConfig } from '../../../lib/config.ts';
 import { atChinaTime } from '../../../workflows/calendar.ts';
 
 const config = loadConfig({ DUBAN_HOME: '/tmp/duban-task-mail-test', TOKEN_SECRET: 's'.repeat(40), TOKEN_TTL_DAYS: '60' });

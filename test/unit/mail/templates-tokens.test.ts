@@ -3,8 +3,8 @@
 // quotes back are never read as the unit's answer.
 import { describe, expect, it } from 'vitest';
 import { renderMail, type MailContext, type TemplateKind } from '../../../activities/mail/templates.ts';
-import { replyAddress, replyFields, signReplyToken, subjectReference, tokenReference, verifyReplyToken, base32, unbase32 } from '../../../activities/mail/tokens.ts';
-import { parseReply, readLabels, stripQuotes } from '../../../activities/mail/parse.ts';
+import { replyAddress, replyFields, signReplyToken, subjectReference, tokenReference, verifyReplyToken, base32, unbase32 } from '../../../lib/mail/tokens.ts';
+import { parseReply, readLabels, stripQuotes } from '../../../lib/mail/parse.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-000000';
 const claims = { workflowId: 'duban/2022-shapingba/9', unit: '区发展改革委', period: '2022-06', expiresAt: Date.UTC(2022, 8, 1) };

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CalendarFileError, calendarDataFor } from '../../../activities/calendar-data.ts';
+import { CalendarFileError, calendarDataFor } from '../../../lib/calendar-data.ts';
 import { WorkingCalendar } from '../../../workflows/calendar.ts';
 
 let dir: string;

@@ -2,7 +2,7 @@
 // State Council (via chinese-days): the dates an office clerk would check.
 import { describe, expect, it } from 'vitest';
 import chineseDays from 'chinese-days';
-import { calendarDataFor } from '../../../activities/calendar-data.ts';
+import { calendarDataFor } from '../../../lib/calendar-data.ts';
 import {
   WorkingCalendar,
   addDays,

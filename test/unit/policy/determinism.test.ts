@@ -3,7 +3,7 @@
 // randomness. Here `new Date()`, Date.now() and Math.random() throw while the
 // whole policy runs, so an accidental clock read fails this test.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { calendarDataFor } from '../../../activities/calendar-data.ts';
+import { calendarDataFor } from '../../../lib/calendar-data.ts';
 import { WorkingCalendar, atChinaTime } from '../../../workflows/calendar.ts';
 import { ladderFor } from '../../../workflows/ladder.ts';
 import { expectedPercent, isLagging, taskLight } from '../../../workflows/lights.ts';

@@ -1,6 +1,6 @@
 // The 催办 → 督办 ladder on the real 2022 calendar.
 import { describe, expect, it } from 'vitest';
-import { calendarDataFor } from '../../../activities/calendar-data.ts';
+import { calendarDataFor } from '../../../lib/calendar-data.ts';
 import { WorkingCalendar } from '../../../workflows/calendar.ts';
 import { LADDER_LABELS, ladderFor } from '../../../workflows/ladder.ts';
 import { DEFAULT_SETTINGS, type LadderStep } from '../../../workflows/types.ts';

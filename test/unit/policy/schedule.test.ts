@@ -1,7 +1,7 @@
 // The reporting schedule on the real 2022 calendar: the request and due dates
 // an office would put in its 请报 notices.
 import { describe, expect, it } from 'vitest';
-import { calendarDataFor } from '../../../activities/calendar-data.ts';
+import { calendarDataFor } from '../../../lib/calendar-data.ts';
 import { WorkingCalendar, atChinaTime, chinaMinutesOfDay, toIsoDate } from '../../../workflows/calendar.ts';
 import { dueEndsAt, planPeriods, reviewEndsAt, sendTime, validateSettings } from '../../../workflows/schedule.ts';
 import { DEFAULT_SETTINGS, type Period, type ScheduleSettings } from '../../../workflows/types.ts';

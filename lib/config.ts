@@ -2,14 +2,15 @@
 // module takes a Config; nothing else reads process.env. A wrong value is one
 // clear Chinese message naming the variable (ConfigError), never a stack trace.
 import { z } from 'zod';
+import { BadInputError } from './errors.ts';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-export class ConfigError extends Error {
+/** A wrong environment variable: bad input, named, exit 2. */
+export class ConfigError extends BadInputError {
   constructor(readonly variable: string, message: string) {
-    super(`配置错误：环境变量 ${variable} ${message}`);
-    this.name = 'ConfigError';
+    super(`配置错误：环境变量 ${variable} ${message}`, { variable });
   }
 }
 
@@ -60,6 +61,7 @@ const schema = z.object({
   WEB_HOST: z.string().default('127.0.0.1'),
   PUBLIC_URL: optional(url(['http', 'https'])),
   DUBAN_SAMPLE: flag('true'),
+  DUBAN_DEBUG: flag('false'),
 });
 
 /** Every environment variable Duban reads (documented in .env.example and the README). */
@@ -87,6 +89,8 @@ export type Config = {
   tokens: { secret: string; ttlDays: number };
   web: { port: number; host: string; publicUrl: string };
   loadSample: boolean;
+  /** stack traces and connection notices on stderr */
+  debug: boolean;
 };
 
 /** Reads and validates the environment. Throws ConfigError naming the first bad variable. */
@@ -139,7 +143,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokens: { secret: e.TOKEN_SECRET ?? embeddedSecret(home, env), ttlDays: e.TOKEN_TTL_DAYS },
     web: { port: e.WEB_PORT, host: e.WEB_HOST, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}` },
     loadSample: e.DUBAN_SAMPLE,
+    debug: e.DUBAN_DEBUG,
   };
+}
+
+/**
+ * DUBAN_DEBUG alone: the CLI's error printer needs it even when another
+ * variable is wrong and the whole configuration cannot be loaded.
+ */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const parsed = schema.shape.DUBAN_DEBUG.safeParse(env.DUBAN_DEBUG);
+  return parsed.success ? parsed.data : false;
 }
 
 /**

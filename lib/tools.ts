@@ -14,13 +14,3 @@ export function requireTool(path: string): string {
   }
   return path;
 }
-
-/** Search attributes Duban's workflows set; the dev server must know them. */
-export const SEARCH_ATTRIBUTES = {
-  DubanTaskSet: 'Keyword',
-  DubanYear: 'Int',
-  DubanLeadUnit: 'KeywordList',
-  DubanLight: 'Keyword',
-  DubanStatus: 'Keyword',
-  DubanCategory: 'Keyword',
-} as const;

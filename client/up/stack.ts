@@ -11,18 +11,18 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { openDatabase, pidAlive, type Database } from '../activities/db.ts';
-import type { Config } from './config.ts';
-import { startEmbeddedTemporal } from './temporal-server.ts';
+import { openDatabase, pidAlive, type Database } from '../../lib/db.ts';
+import type { Config } from '../../lib/config.ts';
+import { startEmbeddedTemporal } from './temporal-dev-server.ts';
 import { startSmtpCatcher } from './smtp-catcher.ts';
-import { connectClient } from './temporal-connection.ts';
-import { startWebServer } from '../client/web/server.ts';
-import { webHandlers } from '../client/web/handlers.ts';
-import { runWorker } from './run-worker.ts';
-import { ingestRaw, type InboundDeps } from '../activities/mail/inbound.ts';
-import { startImapPoller } from './inbox/imap-poller.ts';
-import { ensureSampleImported } from '../client/import/index.ts';
-import { startTaskSet } from '../client/start/start-task-set.ts';
+import { connectClient } from '../../lib/temporal.ts';
+import { startWebServer } from '../web/server.ts';
+import { webHandlers } from '../web/handlers.ts';
+import { runWorker } from '../../worker/run-worker.ts';
+import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
+import { startImapPoller } from '../../worker/imap-poller.ts';
+import { ensureSampleImported } from '../import/index.ts';
+import { startTaskSet } from '../start/start-task-set.ts';
 
 /** The day 沙坪坝区 published the sample table (data/sample/shapingba-2022). */
 export const SAMPLE_STARTS_ON = '2022-01-21';

@@ -16,7 +16,8 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type MigrationResult, type SqlRunner } from '../prisma/migrate.ts';
-import type { Config } from '../worker/config.ts';
+import { debugEnabled, type Config } from './config.ts';
+import { ConflictError } from './errors.ts';
 
 export type { PrismaClient } from '../generated/prisma/client.ts';
 export { Prisma } from '../generated/prisma/client.ts';
@@ -31,10 +32,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export class DatabaseBusyError extends Error {
+/** Another process holds the embedded database's files. */
+export class DatabaseBusyError extends ConflictError {
   constructor(dir: string, pid: number) {
-    super(`嵌入式数据库 ${dir} 正被进程 ${pid} 使用；请先结束它，或在 duban up 运行时再执行本命令（将经由其端口连接）`);
-    this.name = 'DatabaseBusyError';
+    super(`嵌入式数据库 ${dir} 正被进程 ${pid} 使用；请先结束它，或在 duban up 运行时再执行本命令（将经由其端口连接）`, { dir, pid });
   }
 }
 
@@ -66,7 +67,7 @@ export async function openPostgres(url: string, max = 5): Promise<Database> {
   // failover) emits 'error' on the pool; unheard, it would crash the process.
   // The pool drops that connection and opens a new one on the next query.
   pool.on('error', (err) => {
-    if (process.env.DUBAN_DEBUG) process.stderr.write(`数据库空闲连接断开：${err.message}\n`);
+    if (debugEnabled()) process.stderr.write(`数据库空闲连接断开：${err.message}\n`);
   });
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   const safe = new URL(url);

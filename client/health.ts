@@ -6,9 +6,9 @@ import proto from '@temporalio/proto';
 
 const { temporal } = proto;
 import { listMigrations } from '../prisma/migrate.ts';
-import type { Database } from '../activities/db.ts';
-import type { Config } from './config.ts';
-import { portOpen } from './temporal-server.ts';
+import type { Database } from '../lib/db.ts';
+import type { Config } from '../lib/config.ts';
+import { portOpen } from './up/temporal-dev-server.ts';
 
 export interface PartHealth {
   ok: boolean;

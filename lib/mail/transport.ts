@@ -2,7 +2,7 @@
 // (production), else Duban's own SMTP catcher on loopback (embedded stack and
 // tests). Pooled, so a year's requests reuse a few connections.
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Config } from '../../worker/config.ts';
+import type { Config } from '../config.ts';
 
 export function createTransport(config: Config): Transporter {
   const url = new URL(config.smtp.url);

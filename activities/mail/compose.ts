@@ -2,12 +2,12 @@
 // (MailOrder, from the workflow) → an OutgoingMail with recipients. 交办,
 // 请报送, 催办, 督办 and 办结 use the mail module's templates (text + HTML);
 // the office's rarer notices (退回, 延期, 撤销) are plain text here.
-import { chineseDate } from '../workflows/calendar.ts';
-import type { MailOrder, TaskBrief } from '../workflows/effects.ts';
-import { threadHeaders, type OutgoingMail } from './mail/outbox.ts';
-import { renderMail, type MailContext } from './mail/templates.ts';
-import { replyFields, signReplyToken } from './mail/tokens.ts';
-import type { Config } from '../worker/config.ts';
+import { chineseDate } from '../../workflows/calendar.ts';
+import type { MailOrder, TaskBrief } from '../../workflows/effects.ts';
+import { threadHeaders, type OutgoingMail } from '../../lib/mail/send.ts';
+import { renderMail, type MailContext } from './templates.ts';
+import { replyFields, signReplyToken } from '../../lib/mail/tokens.ts';
+import type { Config } from '../../lib/config.ts';
 
 const DAY_MS = 86_400_000;
 

@@ -6,8 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { requireTool, temporalCli, SEARCH_ATTRIBUTES } from './tools.ts';
-import type { Config } from './config.ts';
+import { requireTool, temporalCli } from '../../lib/tools.ts';
+import { searchAttributeCliArgs } from '../../workflows/search-attributes.ts';
+import type { Config } from '../../lib/config.ts';
 
 export interface EmbeddedTemporal {
   address: string;
@@ -33,7 +34,7 @@ export function temporalArgs(config: Config): string[] {
     '--log-level',
     'warn',
   ];
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const nameType of searchAttributeCliArgs()) args.push('--search-attribute', nameType);
   return args;
 }
 

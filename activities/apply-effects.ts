@@ -3,16 +3,18 @@
 // effect is idempotent by its own key (unique rows, upserts, sendOnce), so a
 // retried batch writes once and sends nothing twice.
 import { ApplicationFailure, log } from '@temporalio/activity';
-import type { PrismaClient } from './db.ts';
-import { sendOnce, type MailDeps } from './mail/outbox.ts';
-import { composeMail } from './task-mail.ts';
-import type { Config } from '../worker/config.ts';
+import type { PrismaClient } from '../lib/db.ts';
+import type { Transporter } from 'nodemailer';
+import { mailDeps, sendOnce } from '../lib/mail/send.ts';
+import { composeMail } from './mail/compose.ts';
+import type { Config } from '../lib/config.ts';
 import type { Effect, EffectBatch } from '../workflows/effects.ts';
 import type { ReportInput } from '../workflows/types.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
-  mail: MailDeps;
+  /** nodemailer transport: SMTP in production, the catcher or a JSON sink in tests */
+  transport: Transporter;
   config: Pick<Config, 'mail' | 'web' | 'tokens'>;
 }
 
@@ -20,6 +22,7 @@ const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
 
 export function createActivities(deps: ActivityDeps) {
   const { prisma } = deps;
+  const mailer = mailDeps(deps.config, prisma, deps.transport);
   const taskIds = new Map<string, { id: number; taskSetId: string; taskSet: { name: string; year: number } }>();
 
   async function taskOf(workflowId: string) {
@@ -50,7 +53,7 @@ export function createActivities(deps: ActivityDeps) {
           return 0;
         }
         try {
-          const res = await sendOnce(deps.mail, mail);
+          const res = await sendOnce(mailer, mail);
           return res.sent ? 1 : 0;
         } catch (err) {
           // A permanent refusal (5xx) will not heal by retrying: keep it on the dashboard, go on.

@@ -1,28 +1,5 @@
-// HTML helpers for Duban's pages. Every piece of user text goes through
-// escapeHtml (task text, unit names, mail subjects come from outside).
-// One escaping function for pages and mail (activities/mail/templates.ts).
-import { escapeHtml } from '../../activities/mail/templates.ts';
-
-export { escapeHtml };
-
-/** Tagged template: interpolations are escaped unless wrapped in raw(). */
-export class Raw {
-  constructor(readonly html: string) {}
-}
-export const raw = (html: string) => new Raw(html);
-
-export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
-  let out = strings[0] ?? '';
-  values.forEach((v, i) => {
-    const rendered = Array.isArray(v)
-      ? v.map((x) => (x instanceof Raw ? x.html : escapeHtml(x))).join('')
-      : v instanceof Raw
-        ? v.html
-        : escapeHtml(v);
-    out += rendered + (strings[i + 1] ?? '');
-  });
-  return new Raw(out);
-}
+// The office's page frame and small shared pieces of its pages.
+import { escapeHtml, html, type Raw } from '../../lib/html.ts';
 
 const LIGHT_CLASS: Record<string, string> = { green: 'g', yellow: 'y', red: 'r' };
 const LIGHT_LABEL: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };

@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../db.ts';
-import { oneLine } from './templates.ts';
+import { oneLine } from '../text.ts';
 import { tokenReference } from './tokens.ts';
+import type { MailKind } from '../../workflows/effects.ts';
+import type { Config } from '../config.ts';
 
-export type MailKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict' | 'other';
 
 export interface OutgoingMail {
   /** idempotency key: `<workflowId>/<step>` */
@@ -48,6 +49,11 @@ export interface MailDeps {
   bounceAddress: string;
   /** domain for Message-IDs */
   domain: string;
+}
+
+/** The mail dependencies from the configuration: one place, whoever sends. */
+export function mailDeps(config: Pick<Config, 'mail'>, prisma: PrismaClient, transport: Transporter): MailDeps {
+  return { prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain };
 }
 
 export function messageIdFor(key: string, domain: string): string {

@@ -9,7 +9,7 @@
 // parts, and unharmed by servers that fold the case of addresses.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { PrismaClient } from '../db.ts';
-import type { Config } from '../../worker/config.ts';
+import type { Config } from '../config.ts';
 
 export interface ReplyClaims {
   workflowId: string;

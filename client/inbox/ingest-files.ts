@@ -2,10 +2,10 @@
 // pipeline as IMAP and SMTP. Without a reachable Temporal the messages are
 // still stored (outcome pending) and a later ingest of the same files
 // finishes them: the Message-ID key makes repeating safe.
-import { loadConfig } from '../config.ts';
-import { openDatabase } from '../../activities/db.ts';
-import { connectClient } from '../temporal-connection.ts';
-import { applyHeld, ingestRaw, type InboundOutcome } from '../../activities/mail/inbound.ts';
+import { loadConfig } from '../../lib/config.ts';
+import { openDatabase } from '../../lib/db.ts';
+import { connectClient } from '../../lib/temporal.ts';
+import { applyHeld, ingestRaw, type InboundOutcome } from '../../lib/inbound/ingest.ts';
 
 export interface FileOutcome extends InboundOutcome {
   file: string;

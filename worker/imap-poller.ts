@@ -5,9 +5,9 @@
 // the pipeline could not finish (Temporal unreachable) stays unseen and is
 // taken again at the next poll; the pipeline's Message-ID key makes that safe.
 import { ImapFlow } from 'imapflow';
-import type { Config } from '../config.ts';
-import { ingestRaw, type InboundDeps, type InboundOutcome } from '../../activities/mail/inbound.ts';
-import { messageKey } from '../../activities/mail/parse.ts';
+import type { Config } from '../lib/config.ts';
+import { ingestRaw, type InboundDeps, type InboundOutcome } from '../lib/inbound/ingest.ts';
+import { messageKey } from '../lib/mail/parse.ts';
 
 export interface PollResult {
   fetched: number;

@@ -7,11 +7,11 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { PrismaClient } from '../db.ts';
-import type { Config } from '../../worker/config.ts';
+import type { Config } from '../config.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 import { reportSignal } from '../../workflows/messages.ts';
-import { messageKey, parseReply, type ParsedReply } from './parse.ts';
-import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from './tokens.ts';
+import { messageKey, parseReply, type ParsedReply } from '../mail/parse.ts';
+import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
 export type InboundOutcomeKind = 'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending';

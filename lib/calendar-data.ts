@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import chineseDays from 'chinese-days';
 import { isIsoDate, weekday } from '../workflows/calendar.ts';
 import type { CalendarData, IsoDate } from '../workflows/types.ts';
+import { BadInputError } from './errors.ts';
 
 export const DEFAULT_CALENDAR_DIR = fileURLToPath(new URL('../data/calendar/', import.meta.url));
 
@@ -33,13 +34,12 @@ export interface CalendarDataResult {
 }
 
 /** A data/calendar/<year>.json that is not what the README describes. */
-export class CalendarFileError extends Error {
+export class CalendarFileError extends BadInputError {
   constructor(
     readonly file: string,
     message: string,
   ) {
-    super(`日历文件 ${file} 有误：${message}`);
-    this.name = 'CalendarFileError';
+    super(`日历文件 ${file} 有误：${message}`, { file });
   }
 }
 

@@ -8,7 +8,7 @@ import { SMTPServer } from 'smtp-server';
 import { mkdirSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import type { Config } from './config.ts';
+import type { Config } from '../../lib/config.ts';
 
 export interface CaughtMail {
   file: string;
