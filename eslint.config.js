@@ -54,7 +54,8 @@ export default tseslint.config(
             {
               group: ioModules,
               allowTypeImports: true,
-              message: '工作流代码必须确定、无副作用：I/O 只能放在 activities/ 里，工作流只按类型导入活动（proxyActivities）。',
+              message:
+                '工作流代码必须确定、无副作用：I/O 只能放在 activities/ 里，工作流只按类型导入活动（proxyActivities）。',
             },
           ],
         },

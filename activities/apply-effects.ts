@@ -23,7 +23,10 @@ const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
 export function createActivities(deps: ActivityDeps) {
   const { prisma } = deps;
   const mailer = mailDeps(deps.config, prisma, deps.transport);
-  const taskIds = new Map<string, { id: number; taskSetId: string; taskSet: { name: string; year: number } }>();
+  const taskIds = new Map<
+    string,
+    { id: number; taskSetId: string; taskSet: { name: string; year: number } }
+  >();
 
   async function taskOf(workflowId: string) {
     const cached = taskIds.get(workflowId);
@@ -33,7 +36,10 @@ export function createActivities(deps: ActivityDeps) {
       select: { id: true, taskSetId: true, taskSet: { select: { name: true, year: true } } },
     });
     if (!row) {
-      throw ApplicationFailure.nonRetryable(`数据库中没有工作流 ${workflowId} 对应的任务（请先导入任务集）`, 'TaskNotFound');
+      throw ApplicationFailure.nonRetryable(
+        `数据库中没有工作流 ${workflowId} 对应的任务（请先导入任务集）`,
+        'TaskNotFound',
+      );
     }
     taskIds.set(workflowId, row);
     return row;
@@ -47,7 +53,12 @@ export function createActivities(deps: ActivityDeps) {
     const taskId = task.id;
     switch (effect.type) {
       case 'mail': {
-        const mail = composeMail(effect.mail, { workflowId: batch.workflowId, task: batch.task, taskSet: task.taskSet, config: deps.config });
+        const mail = composeMail(effect.mail, {
+          workflowId: batch.workflowId,
+          task: batch.task,
+          taskSet: task.taskSet,
+          config: deps.config,
+        });
         if (!mail) {
           log.warn('无收件地址，邮件未发送', { step: effect.mail.step });
           return 0;
@@ -99,13 +110,31 @@ export function createActivities(deps: ActivityDeps) {
         return 0;
       case 'escalation':
         await prisma.escalation.createMany({
-          data: [{ key: effect.key, taskId, unitName: effect.unit, period: effect.period, level: effect.level, at: new Date(effect.at) }],
+          data: [
+            {
+              key: effect.key,
+              taskId,
+              unitName: effect.unit,
+              period: effect.period,
+              level: effect.level,
+              at: new Date(effect.at),
+            },
+          ],
           skipDuplicates: true,
         });
         return 0;
       case 'light':
         await prisma.lightChange.createMany({
-          data: [{ key: effect.key, taskId, from: effect.from, to: effect.to, at: new Date(effect.at), cause: effect.cause }],
+          data: [
+            {
+              key: effect.key,
+              taskId,
+              from: effect.from,
+              to: effect.to,
+              at: new Date(effect.at),
+              cause: effect.cause,
+            },
+          ],
           skipDuplicates: true,
         });
         return 0;
@@ -165,22 +194,24 @@ export async function recordReport(
   refusalReason?: string,
 ): Promise<void> {
   await prisma.report.createMany({
-    data: [{
-      key: r.key,
-      taskId,
-      unitName: r.unit,
-      period: r.period,
-      status: r.status,
-      percent: r.percent,
-      text: r.text,
-      reason: r.reason,
-      channel: r.channel,
-      inboundMessageId: r.inboundMessageId,
-      receivedAt: new Date(r.receivedAt),
-      accepted,
-      refusalReason,
-      needsReview: r.needsReview ?? false,
-    }],
+    data: [
+      {
+        key: r.key,
+        taskId,
+        unitName: r.unit,
+        period: r.period,
+        status: r.status,
+        percent: r.percent,
+        text: r.text,
+        reason: r.reason,
+        channel: r.channel,
+        inboundMessageId: r.inboundMessageId,
+        receivedAt: new Date(r.receivedAt),
+        accepted,
+        refusalReason,
+        needsReview: r.needsReview ?? false,
+      },
+    ],
     skipDuplicates: true,
   });
   if (accepted) {
@@ -199,9 +230,14 @@ async function recordAssignments(
   co: string[],
   at: Date,
 ): Promise<void> {
-  const units = await prisma.unit.findMany({ where: { taskSetId: task.taskSetId, name: { in: [...lead, ...co] } } });
+  const units = await prisma.unit.findMany({
+    where: { taskSetId: task.taskSetId, name: { in: [...lead, ...co] } },
+  });
   const wanted = new Set<string>();
-  for (const [role, names] of [['lead', lead], ['co', co]] as const) {
+  for (const [role, names] of [
+    ['lead', lead],
+    ['co', co],
+  ] as const) {
     for (const name of names) {
       const unit = units.find((u) => u.name === name);
       if (!unit) {

@@ -22,12 +22,15 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const result = await importTables(db, { ...files, year: 2022, name: 'bench', id: '2022-bench' });
     const importMs = performance.now() - t0;
-    if (result.errors.length) throw new Error(`synthetic table has errors: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    if (result.errors.length)
+      throw new Error(`synthetic table has errors: ${JSON.stringify(result.errors.slice(0, 3))}`);
 
     // Baseline: the same task rows, already parsed, in one bare createMany.
     const { directory } = await readDirectory(files.unitsFile);
     const { tasks } = await readTaskTable(files.tasksFile, { year: 2022, directory });
-    await db.prisma.taskSet.create({ data: { id: '2022-baseline', name: 'baseline', year: 2022, sourceFile: 'x', sourceHash: 'x' } });
+    await db.prisma.taskSet.create({
+      data: { id: '2022-baseline', name: 'baseline', year: 2022, sourceFile: 'x', sourceHash: 'x' },
+    });
     const t1 = performance.now();
     await db.prisma.task.createMany({
       data: tasks.map((t) => ({
@@ -49,7 +52,11 @@ async function main(): Promise<void> {
           database: 'postgresql',
           rows,
           assignments,
-          import: { ms: Math.round(importMs), rowsPerSecond: importRowsPerSecond, peakRssMb: result.stats.peakRssMb },
+          import: {
+            ms: Math.round(importMs),
+            rowsPerSecond: importRowsPerSecond,
+            peakRssMb: result.stats.peakRssMb,
+          },
           baselineCreateMany: { ms: Math.round(createManyMs), rowsPerSecond: createManyRowsPerSecond },
           ratio: Math.round((importRowsPerSecond / createManyRowsPerSecond) * 100) / 100,
           note: 'import = read CSV + resolve units + parse deadlines + diff + one transaction (task set, units, tasks, assignments, audit); baseline = one createMany of the same parsed task rows',

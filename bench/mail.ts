@@ -74,7 +74,12 @@ async function main(): Promise<void> {
   const nReplies = Number(process.argv[2] ?? 300);
   const nRequests = Number(process.argv[3] ?? 300);
   const home = mkdtempSync(path.join(tmpdir(), 'duban-bench-mail-'));
-  const [db, env, sink, imap] = await Promise.all([createTestDatabase('duban_bench'), localDevEnv(), startSmtpSink(), startDovecot()]);
+  const [db, env, sink, imap] = await Promise.all([
+    createTestDatabase('duban_bench'),
+    localDevEnv(),
+    startSmtpSink(),
+    startDovecot(),
+  ]);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'bench-mail',
@@ -82,18 +87,40 @@ async function main(): Promise<void> {
   });
   const run = worker.run();
   try {
-    const config = loadConfig({ DUBAN_HOME: home, DATABASE_URL: db.url, SMTP_URL: sink.url, IMAP_URL: imap.url, TOKEN_SECRET: SECRET });
-    await db.prisma.taskSet.create({ data: { id: 'bench', name: 'bench', year: 2022, sourceFile: 'x', sourceHash: 'x' } });
-    await db.prisma.unit.create({ data: { taskSetId: 'bench', code: 'fgw', name: UNIT, emails: [UNIT_EMAIL] } });
+    const config = loadConfig({
+      DUBAN_HOME: home,
+      DATABASE_URL: db.url,
+      SMTP_URL: sink.url,
+      IMAP_URL: imap.url,
+      TOKEN_SECRET: SECRET,
+    });
+    await db.prisma.taskSet.create({
+      data: { id: 'bench', name: 'bench', year: 2022, sourceFile: 'x', sourceHash: 'x' },
+    });
+    await db.prisma.unit.create({
+      data: { taskSetId: 'bench', code: 'fgw', name: UNIT, emails: [UNIT_EMAIL] },
+    });
     for (let w = 0; w < WORKFLOWS; w++) {
-      await env.client.workflow.start('reportSink', { taskQueue: 'bench-mail', workflowId: `duban/bench/${w}`, args: [[UNIT]] });
+      await env.client.workflow.start('reportSink', {
+        taskQueue: 'bench-mail',
+        workflowId: `duban/bench/${w}`,
+        args: [[UNIT]],
+      });
     }
 
     // ---------------- replies
     const expiresAt = Date.now() + 86_400_000;
-    const tokens = Array.from({ length: WORKFLOWS }, (_, w) => signReplyToken({ workflowId: `duban/bench/${w}`, unit: UNIT, period: '2022-06', expiresAt }, SECRET));
+    const tokens = Array.from({ length: WORKFLOWS }, (_, w) =>
+      signReplyToken({ workflowId: `duban/bench/${w}`, unit: UNIT, period: '2022-06', expiresAt }, SECRET),
+    );
     const raws = Array.from({ length: nReplies }, (_, i) => reply(i, tokens[i % WORKFLOWS]!, i % 2 === 0));
-    const imapClient = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+    const imapClient = new ImapFlow({
+      host: imap.host,
+      port: imap.port,
+      secure: false,
+      auth: { user: imap.user, pass: imap.pass },
+      logger: false,
+    });
     await imapClient.connect();
     for (const raw of raws) await imapClient.append('INBOX', raw);
     await imapClient.logout();
@@ -105,9 +132,11 @@ async function main(): Promise<void> {
     let received = 0;
     while (received < nReplies) {
       received = 0;
-      for (let w = 0; w < WORKFLOWS; w++) received += (await env.client.workflow.getHandle(`duban/bench/${w}`).query(reportsQuery)).length;
+      for (let w = 0; w < WORKFLOWS; w++)
+        received += (await env.client.workflow.getHandle(`duban/bench/${w}`).query(reportsQuery)).length;
       if (received < nReplies) await new Promise((r) => setTimeout(r, 50));
-      if (performance.now() - t0 > 300_000) throw new Error(`only ${received}/${nReplies} reports reached the workflows`);
+      if (performance.now() - t0 > 300_000)
+        throw new Error(`only ${received}/${nReplies} reports reached the workflows`);
     }
     const endToEndMs = performance.now() - t0;
     const applied = polled.outcomes.filter((o) => o.outcome === 'applied').length;
@@ -126,11 +155,19 @@ async function main(): Promise<void> {
 
     // ---------------- requests
     const mails = Array.from({ length: nRequests }, (_, i) => {
-      const token = signReplyToken({ workflowId: `duban/bench/${i}`, unit: UNIT, period: '2022-06', expiresAt }, SECRET);
+      const token = signReplyToken(
+        { workflowId: `duban/bench/${i}`, unit: UNIT, period: '2022-06', expiresAt },
+        SECRET,
+      );
       const fields = replyFields(token, config);
       const m = renderMail('request', {
         taskSet: { name: '政府工作报告重点任务', year: 2022 },
-        task: { seq: String(i), text: `第${i}项任务：推动成渝地区双城经济圈建设走深走实`, category: '重点工作', deadline: '2022-12-31' },
+        task: {
+          seq: String(i),
+          text: `第${i}项任务：推动成渝地区双城经济圈建设走深走实`,
+          category: '重点工作',
+          deadline: '2022-12-31',
+        },
         unit: UNIT,
         period: { id: '2022-06', label: '2022年6月', dueOn: '2022-06-27' },
         reference: fields.reference,
@@ -144,16 +181,39 @@ async function main(): Promise<void> {
     const mailer = mailDeps(config, db.prisma, transport);
     const s0 = performance.now();
     await pool(mails, concurrency, (m) =>
-      sendOnce(mailer, { key: m.key, kind: 'request', to: [UNIT_EMAIL], subject: m.subject, text: m.text, html: m.html, replyTo: m.replyTo, replyToken: m.token }),
+      sendOnce(mailer, {
+        key: m.key,
+        kind: 'request',
+        to: [UNIT_EMAIL],
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        replyTo: m.replyTo,
+        replyToken: m.token,
+      }),
     );
     await sink.waitFor(nRequests, 60_000);
     const sendOnceMs = performance.now() - s0;
     transport.close();
 
-    const bare = nodemailer.createTransport({ pool: true, maxConnections: 3, host: '127.0.0.1', port: sink.port, secure: false, ignoreTLS: true });
+    const bare = nodemailer.createTransport({
+      pool: true,
+      maxConnections: 3,
+      host: '127.0.0.1',
+      port: sink.port,
+      secure: false,
+      ignoreTLS: true,
+    });
     const b0 = performance.now();
     await pool(mails, concurrency, (m) =>
-      bare.sendMail({ from: config.mail.from, to: [UNIT_EMAIL], subject: m.subject, text: m.text, html: m.html, replyTo: m.replyTo }),
+      bare.sendMail({
+        from: config.mail.from,
+        to: [UNIT_EMAIL],
+        subject: m.subject,
+        text: m.text,
+        html: m.html,
+        replyTo: m.replyTo,
+      }),
     );
     await sink.waitFor(2 * nRequests, 60_000);
     const bareMs = performance.now() - b0;
@@ -164,7 +224,11 @@ async function main(): Promise<void> {
       3,
       JSON.stringify(
         {
-          machine: { cpus: cpus().length, node: process.version, loadAverage1m: Math.round(loadavg()[0]! * 100) / 100 },
+          machine: {
+            cpus: cpus().length,
+            node: process.version,
+            loadAverage1m: Math.round(loadavg()[0]! * 100) / 100,
+          },
           replies: {
             messages: nReplies,
             applied,
@@ -198,9 +262,13 @@ async function main(): Promise<void> {
 }
 
 function parent(): void {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', ...process.argv.slice(2)], {
-    stdio: ['ignore', process.stderr, 'inherit', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--child', ...process.argv.slice(2)],
+    {
+      stdio: ['ignore', process.stderr, 'inherit', 'pipe'],
+    },
+  );
   const out: Buffer[] = [];
   child.stdio[3]!.on('data', (d: Buffer) => out.push(d));
   child.on('exit', (code) => {

@@ -32,7 +32,10 @@ async function main() {
       activitySeconds: Number((r.activity.ms / 1000).toFixed(1)),
     };
   }
-  process.stdout.write(JSON.stringify({ benchmark: 'simulate', cores: (await import('node:os')).cpus().length, runs }, null, 2) + '\n');
+  process.stdout.write(
+    JSON.stringify({ benchmark: 'simulate', cores: (await import('node:os')).cpus().length, runs }, null, 2) +
+      '\n',
+  );
 }
 
 main().catch((err) => {

@@ -18,7 +18,9 @@ import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
 import { loadConfig } from '../lib/config.ts';
 
-const { values } = parseArgs({ options: { tasks: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' } } });
+const { values } = parseArgs({
+  options: { tasks: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' } },
+});
 const N = Number(values.tasks);
 const lanes = Number(values.concurrency);
 
@@ -26,7 +28,9 @@ async function main() {
   const [env, db] = await Promise.all([localDevEnv(), createTestDatabase('duban_bench')]);
   try {
     const taskSetId = 'bench-start';
-    await db.prisma.taskSet.create({ data: { id: taskSetId, name: '压测任务集', year: 2022, sourceFile: 'bench', sourceHash: 'bench' } });
+    await db.prisma.taskSet.create({
+      data: { id: taskSetId, name: '压测任务集', year: 2022, sourceFile: 'bench', sourceHash: 'bench' },
+    });
     const units = Array.from({ length: 60 }, (_, i) => ({
       taskSetId,
       code: `U${i}`,
@@ -35,7 +39,9 @@ async function main() {
       leaderEmails: [`leader-u${i}@units.test`],
     }));
     await db.prisma.unit.createMany({ data: units });
-    const unitIds = (await db.prisma.unit.findMany({ where: { taskSetId }, orderBy: { id: 'asc' } })).map((u) => u.id);
+    const unitIds = (await db.prisma.unit.findMany({ where: { taskSetId }, orderBy: { id: 'asc' } })).map(
+      (u) => u.id,
+    );
     await db.prisma.task.createMany({
       data: Array.from({ length: N }, (_, i) => ({
         taskSetId,
@@ -46,7 +52,11 @@ async function main() {
         workflowId: `duban/${taskSetId}/${i + 1}`,
       })),
     });
-    const tasks = await db.prisma.task.findMany({ where: { taskSetId }, select: { id: true }, orderBy: { id: 'asc' } });
+    const tasks = await db.prisma.task.findMany({
+      where: { taskSetId },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
     await db.prisma.assignment.createMany({
       data: tasks.flatMap((t, i) => [
         { taskId: t.id, unitId: unitIds[i % unitIds.length]!, role: 'lead' },
@@ -61,14 +71,22 @@ async function main() {
         Array.from({ length: lanes }, async () => {
           while (next < to) {
             const i = next++;
-            await env.client.workflow.start('emptyWorkflow', { taskQueue: 'bench-no-worker', workflowId: `bare/${i}`, args: [] });
+            await env.client.workflow.start('emptyWorkflow', {
+              taskQueue: 'bench-no-worker',
+              workflowId: `bare/${i}`,
+              args: [],
+            });
           }
         }),
       );
       return performance.now() - t;
     };
 
-    const config = loadConfig({ TOKEN_SECRET: 'b'.repeat(40), DUBAN_HOME: '/tmp/duban-bench-home', TEMPORAL_TASK_QUEUE: 'bench-no-worker' });
+    const config = loadConfig({
+      TOKEN_SECRET: 'b'.repeat(40),
+      DUBAN_HOME: '/tmp/duban-bench-home',
+      TEMPORAL_TASK_QUEUE: 'bench-no-worker',
+    });
     const half = Math.floor(N / 2);
     const bareBefore = await bare(0, half);
     let t0 = performance.now();
@@ -78,7 +96,9 @@ async function main() {
     const bareMs = bareBefore + (await bare(half, N));
 
     t0 = performance.now();
-    const again = await startTaskSet(env.client, db.prisma, taskSetId, config, undefined, { concurrency: lanes });
+    const again = await startTaskSet(env.client, db.prisma, taskSetId, config, undefined, {
+      concurrency: lanes,
+    });
     const againMs = performance.now() - t0;
 
     const rate = (ms: number) => Math.round((N / ms) * 1000);
@@ -109,10 +129,14 @@ if (process.env.DUBAN_BENCH_CHILD) {
     process.exit(1);
   });
 } else {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: ['ignore', 2, 2, 'pipe'],
-    env: { ...process.env, DUBAN_BENCH_CHILD: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: ['ignore', 2, 2, 'pipe'],
+      env: { ...process.env, DUBAN_BENCH_CHILD: '1' },
+    },
+  );
   let out = '';
   child.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
   child.on('close', (code) => {

@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 
 function runPart(script: string, args: string[]): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.once('exit', (code) => {
@@ -27,4 +31,10 @@ function runPart(script: string, args: string[]): Promise<unknown> {
 const started = Date.now();
 const start = await runPart('./start.ts', process.argv.slice(2));
 const simulate = await runPart('./simulate.ts', ['--only', 'on-time']);
-process.stdout.write(JSON.stringify({ benchmark: 'workflow', wallSeconds: Math.round((Date.now() - started) / 1000), start, simulate }, null, 2) + '\n');
+process.stdout.write(
+  JSON.stringify(
+    { benchmark: 'workflow', wallSeconds: Math.round((Date.now() - started) / 1000), start, simulate },
+    null,
+    2,
+  ) + '\n',
+);

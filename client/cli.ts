@@ -5,20 +5,59 @@ import { createContext, reportError, EXIT_BAD_INPUT, type CommandContext } from 
 export type CommandRun = (args: string[], ctx: CommandContext) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandRun }> }> = {
-  up: { summary: '启动内嵌环境：Temporal、数据库、邮件收发、worker、网页（Ctrl-C 停止）', load: () => import('./commands/up.ts') },
-  migrate: { summary: '对数据库执行迁移（嵌入式 PGlite 或 DATABASE_URL）', load: () => import('./commands/migrate.ts') },
+  up: {
+    summary: '启动内嵌环境：Temporal、数据库、邮件收发、worker、网页（Ctrl-C 停止）',
+    load: () => import('./commands/up.ts'),
+  },
+  migrate: {
+    summary: '对数据库执行迁移（嵌入式 PGlite 或 DATABASE_URL）',
+    load: () => import('./commands/migrate.ts'),
+  },
   seed: { summary: '载入示例任务集（可重复执行）', load: () => import('./commands/seed.ts') },
-  import: { summary: 'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--apply]', load: () => import('./commands/import.ts') },
-  start: { summary: 'duban start <taskSetId>：为任务集的每项任务启动工作流', load: () => import('./commands/start.ts') },
-  status: { summary: 'duban status [<taskSetId>]：任务集与任务的状态、亮灯', load: () => import('./commands/status.ts') },
-  task: { summary: 'duban task <动作> <任务> … --by <经办人>：签收、退回、延期、改派、暂停、恢复、撤销、评定；show 查看状态', load: () => import('./commands/task.ts') },
-  report: { summary: 'duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>]：半年、全年完成情况', load: () => import('./commands/report.ts') },
-  simulate: { summary: 'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]', load: () => import('./commands/simulate.ts') },
-  inbox: { summary: 'duban inbox parse <file.eml> | ingest <file.eml…>', load: () => import('./commands/inbox.ts') },
-  audit: { summary: 'duban audit timeline <workflowId> | replay [--all|<workflowId>] | verify [<taskSetId>]', load: () => import('./commands/audit.ts') },
-  worker: { summary: '只运行 worker（生产部署：外部 Temporal 与 PostgreSQL）', load: () => import('./commands/worker.ts') },
+  import: {
+    summary:
+      'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--apply]',
+    load: () => import('./commands/import.ts'),
+  },
+  start: {
+    summary: 'duban start <taskSetId>：为任务集的每项任务启动工作流',
+    load: () => import('./commands/start.ts'),
+  },
+  status: {
+    summary: 'duban status [<taskSetId>]：任务集与任务的状态、亮灯',
+    load: () => import('./commands/status.ts'),
+  },
+  task: {
+    summary:
+      'duban task <动作> <任务> … --by <经办人>：签收、退回、延期、改派、暂停、恢复、撤销、评定；show 查看状态',
+    load: () => import('./commands/task.ts'),
+  },
+  report: {
+    summary:
+      'duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>]：半年、全年完成情况',
+    load: () => import('./commands/report.ts'),
+  },
+  simulate: {
+    summary: 'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]',
+    load: () => import('./commands/simulate.ts'),
+  },
+  inbox: {
+    summary: 'duban inbox parse <file.eml> | ingest <file.eml…>',
+    load: () => import('./commands/inbox.ts'),
+  },
+  audit: {
+    summary: 'duban audit timeline <workflowId> | replay [--all|<workflowId>] | verify [<taskSetId>]',
+    load: () => import('./commands/audit.ts'),
+  },
+  worker: {
+    summary: '只运行 worker（生产部署：外部 Temporal 与 PostgreSQL）',
+    load: () => import('./commands/worker.ts'),
+  },
   web: { summary: '只运行网页服务（生产部署）', load: () => import('./commands/web.ts') },
-  health: { summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker）', load: () => import('./commands/health.ts') },
+  health: {
+    summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker）',
+    load: () => import('./commands/health.ts'),
+  },
 };
 
 function usage(): string {

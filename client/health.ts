@@ -27,7 +27,12 @@ export interface Health {
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${ms / 1000} 秒内无响应`)), ms)))]);
+    return await Promise.race([
+      p,
+      new Promise<T>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`${ms / 1000} 秒内无响应`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -37,7 +42,10 @@ export async function checkTemporal(config: Config, client?: Client): Promise<Pa
   if (!client) return { ok: false, detail: '未连接' };
   try {
     const info = await within(3000, client.workflowService.getSystemInfo({}));
-    return { ok: true, detail: `${config.temporal.address}（命名空间 ${config.temporal.namespace}，服务器 ${info.serverVersion || '开发版'}）` };
+    return {
+      ok: true,
+      detail: `${config.temporal.address}（命名空间 ${config.temporal.namespace}，服务器 ${info.serverVersion || '开发版'}）`,
+    };
   } catch (err) {
     return { ok: false, detail: `${config.temporal.address} 不可达：${(err as Error).message}` };
   }
@@ -49,12 +57,15 @@ export async function checkDatabase(db?: Database): Promise<PartHealth> {
     const expected = listMigrations().map((m) => m.name);
     const { rows } = await within(
       3000,
-      db.sql.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL'),
+      db.sql.query<{ migration_name: string }>(
+        'SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+      ),
     );
     const applied = new Set(rows.map((r) => r.migration_name));
     const missing = expected.filter((m) => !applied.has(m));
     const kind = db.kind === 'postgresql' ? 'PostgreSQL' : 'PGlite（嵌入式）';
-    if (missing.length) return { ok: false, detail: `${kind}：还有 ${missing.length} 个迁移未执行（${missing.join('、')}）` };
+    if (missing.length)
+      return { ok: false, detail: `${kind}：还有 ${missing.length} 个迁移未执行（${missing.join('、')}）` };
     return { ok: true, detail: `${kind}，已迁移（${expected.length} 个迁移）：${db.location}` };
   } catch (err) {
     return { ok: false, detail: `查询失败：${(err as Error).message}` };
@@ -65,7 +76,9 @@ export async function checkSmtp(config: Config): Promise<PartHealth> {
   const url = new URL(config.smtp.url);
   const port = Number(url.port || (url.protocol === 'smtps:' ? 465 : 587));
   const open = await portOpen(port, url.hostname, 2000);
-  const what = config.smtp.embedded ? `内置邮件收集器 ${url.hostname}:${port}` : `SMTP 服务器 ${url.hostname}:${port}`;
+  const what = config.smtp.embedded
+    ? `内置邮件收集器 ${url.hostname}:${port}`
+    : `SMTP 服务器 ${url.hostname}:${port}`;
   return open ? { ok: true, detail: `${what} 正在监听` } : { ok: false, detail: `${what} 无法连接` };
 }
 
@@ -76,7 +89,10 @@ export async function checkWorker(config: Config, client?: Client): Promise<Part
       3000,
       client.workflowService.describeTaskQueue({
         namespace: config.temporal.namespace,
-        taskQueue: { name: config.temporal.taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+        taskQueue: {
+          name: config.temporal.taskQueue,
+          kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+        },
         taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
       }),
     );
@@ -89,7 +105,11 @@ export async function checkWorker(config: Config, client?: Client): Promise<Part
   }
 }
 
-export async function checkHealth(parts: { config: Config; db?: Database; client?: Client }): Promise<Health> {
+export async function checkHealth(parts: {
+  config: Config;
+  db?: Database;
+  client?: Client;
+}): Promise<Health> {
   const [t, d, s, w] = await Promise.all([
     checkTemporal(parts.config, parts.client),
     checkDatabase(parts.db),

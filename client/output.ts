@@ -38,7 +38,10 @@ export function reportError(err: unknown, ctx: CommandContext): number {
   const message = messageOf(err);
   ctx.say(`${kind === 'BadInput' || kind === 'Refused' ? '错误' : '失败'}：${message}`);
   if (!kind && debugEnabled() && err instanceof Error) ctx.say(err.stack ?? '');
-  if (ctx.json) process.stdout.write(JSON.stringify({ error: message, kind: kind ?? 'Internal', ...detailsOf(err) }, null, 2) + '\n');
+  if (ctx.json)
+    process.stdout.write(
+      JSON.stringify({ error: message, kind: kind ?? 'Internal', ...detailsOf(err) }, null, 2) + '\n',
+    );
   return exitCodeOf(err);
 }
 
@@ -46,7 +49,11 @@ export function reportError(err: unknown, ctx: CommandContext): number {
  * node:util parseArgs for a command, its mistakes (unknown option, missing
  * value) turned into an InputError that shows the command's usage: exit 2.
  */
-export function parseCommandArgs<const O extends ParseArgsConfig['options']>(args: string[], options: O, usage: string) {
+export function parseCommandArgs<const O extends ParseArgsConfig['options']>(
+  args: string[],
+  options: O,
+  usage: string,
+) {
   try {
     return parseArgs({ args, allowPositionals: true, options, strict: true });
   } catch (err) {

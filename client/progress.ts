@@ -6,7 +6,11 @@ export interface Progress {
   done(message?: string): void;
 }
 
-export function progress(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(
+  label: string,
+  total: number,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   let count = 0;
   let lastDrawn = -1;
   let lastTime = 0;
@@ -20,7 +24,9 @@ export function progress(label: string, total: number, stream: NodeJS.WriteStrea
       lastTime = now;
       const width = 30;
       const filled = Math.round((pct / 100) * width);
-      stream.write(`\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${pct}% ${count}/${total}`);
+      stream.write(
+        `\r${label} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${pct}% ${count}/${total}`,
+      );
     } else {
       const step = Math.floor(pct / 10);
       if (step === lastDrawn && !force) return;

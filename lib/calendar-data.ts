@@ -60,10 +60,14 @@ function fromChineseDays(year: number): YearDays | null {
 }
 
 function readDateList(file: string, year: number, value: unknown, field: string): IsoDate[] {
-  if (!Array.isArray(value)) throw new CalendarFileError(file, `“${field}”应为日期数组，例如 ["${year}-01-01"]`);
+  if (!Array.isArray(value))
+    throw new CalendarFileError(file, `“${field}”应为日期数组，例如 ["${year}-01-01"]`);
   return value.map((d, i) => {
     if (!isIsoDate(d)) {
-      throw new CalendarFileError(file, `“${field}”第 ${i + 1} 项 ${JSON.stringify(d)} 不是 YYYY-MM-DD 格式的有效日期`);
+      throw new CalendarFileError(
+        file,
+        `“${field}”第 ${i + 1} 项 ${JSON.stringify(d)} 不是 YYYY-MM-DD 格式的有效日期`,
+      );
     }
     if (!d.startsWith(`${year}-`)) {
       throw new CalendarFileError(file, `“${field}”第 ${i + 1} 项 ${d} 不在 ${year} 年内`);
@@ -73,7 +77,10 @@ function readDateList(file: string, year: number, value: unknown, field: string)
 }
 
 /** Reads and checks data/calendar/<year>.json; null when there is none. */
-export function readCalendarFile(dir: string, year: number): { days: YearDays; file: string; warnings: string[] } | null {
+export function readCalendarFile(
+  dir: string,
+  year: number,
+): { days: YearDays; file: string; warnings: string[] } | null {
   const file = join(dir, `${year}.json`);
   if (!existsSync(file)) return null;
   let json: unknown;
@@ -87,7 +94,10 @@ export function readCalendarFile(dir: string, year: number): { days: YearDays; f
   }
   const obj = json as Record<string, unknown>;
   if (obj.year !== year) {
-    throw new CalendarFileError(file, `“year”应为 ${year}（与文件名一致），实际为 ${JSON.stringify(obj.year)}`);
+    throw new CalendarFileError(
+      file,
+      `“year”应为 ${year}（与文件名一致），实际为 ${JSON.stringify(obj.year)}`,
+    );
   }
   const holidays = readDateList(file, year, obj.holidays, 'holidays');
   const workdays = readDateList(file, year, obj.workdays ?? [], 'workdays');
@@ -98,9 +108,15 @@ export function readCalendarFile(dir: string, year: number): { days: YearDays; f
   }
   const weekdayWorkdays = workdays.filter((d) => weekday(d) !== 0 && weekday(d) !== 6);
   if (weekdayWorkdays.length > 0) {
-    warnings.push(`日历文件 ${file}：workdays 中的 ${weekdayWorkdays.join('、')} 本来就是周一至周五的工作日，列出无影响`);
+    warnings.push(
+      `日历文件 ${file}：workdays 中的 ${weekdayWorkdays.join('、')} 本来就是周一至周五的工作日，列出无影响`,
+    );
   }
-  return { days: { holidays: [...new Set(holidays)].sort(), workdays: [...new Set(workdays)].sort() }, file, warnings };
+  return {
+    days: { holidays: [...new Set(holidays)].sort(), workdays: [...new Set(workdays)].sort() },
+    file,
+    warnings,
+  };
 }
 
 /**

@@ -9,7 +9,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** A wrong environment variable: bad input, named, exit 2. */
 export class ConfigError extends BadInputError {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(`配置错误：环境变量 ${variable} ${message}`, { variable });
   }
 }
@@ -51,8 +54,14 @@ const schema = z.object({
   IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(60),
   MAIL_SINCE: optional(z.string().date('应为日期 YYYY-MM-DD')),
   MAIL_FROM: z.string().min(3).default('区政府督查室 <duban@duban.test>'),
-  REPLY_INBOX: z.string().regex(/^[\w.-]+$/, '应为邮箱本地部分，例如 duban').default('duban'),
-  REPLY_DOMAIN: z.string().regex(/^[\w.-]+\.[a-z]{2,}$/i, '应为域名，例如 duban.test').default('duban.test'),
+  REPLY_INBOX: z
+    .string()
+    .regex(/^[\w.-]+$/, '应为邮箱本地部分，例如 duban')
+    .default('duban'),
+  REPLY_DOMAIN: z
+    .string()
+    .regex(/^[\w.-]+\.[a-z]{2,}$/i, '应为域名，例如 duban.test')
+    .default('duban.test'),
   BOUNCE_ADDRESS: optional(z.string().email('应为邮箱地址')),
   OFFICE_EMAIL: z.string().email('应为邮箱地址').default('ducha@duban.test'),
   TOKEN_SECRET: optional(z.string().min(32, '至少 32 个字符')),
@@ -103,8 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const home = path.resolve(e.DUBAN_HOME);
-  if (e.TEMPORAL_TLS && (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY))) {
-    throw new ConfigError(e.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT', '须与另一个一同设置（客户端证书和私钥）');
+  if (e.TEMPORAL_TLS && Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError(
+      e.TEMPORAL_TLS_CERT ? 'TEMPORAL_TLS_KEY' : 'TEMPORAL_TLS_CERT',
+      '须与另一个一同设置（客户端证书和私钥）',
+    );
   }
   for (const name of ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA'] as const) {
     const file = e[name];
@@ -163,7 +175,10 @@ export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
  */
 function embeddedSecret(home: string, env: NodeJS.ProcessEnv): string {
   if (env.DATABASE_URL || env.SMTP_URL) {
-    throw new ConfigError('TOKEN_SECRET', '未设置：连接生产数据库或邮件服务器时必须配置回复令牌密钥（至少 32 个字符）');
+    throw new ConfigError(
+      'TOKEN_SECRET',
+      '未设置：连接生产数据库或邮件服务器时必须配置回复令牌密钥（至少 32 个字符）',
+    );
   }
   const file = path.join(home, 'token-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

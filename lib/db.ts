@@ -35,7 +35,10 @@ export interface Database {
 /** Another process holds the embedded database's files. */
 export class DatabaseBusyError extends ConflictError {
   constructor(dir: string, pid: number) {
-    super(`嵌入式数据库 ${dir} 正被进程 ${pid} 使用；请先结束它，或在 duban up 运行时再执行本命令（将经由其端口连接）`, { dir, pid });
+    super(
+      `嵌入式数据库 ${dir} 正被进程 ${pid} 使用；请先结束它，或在 duban up 运行时再执行本命令（将经由其端口连接）`,
+      { dir, pid },
+    );
   }
 }
 
@@ -46,7 +49,10 @@ export interface OpenOptions {
   servePort?: number;
 }
 
-export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database & { migrations?: MigrationResult }> {
+export async function openDatabase(
+  config: Config,
+  options: OpenOptions = {},
+): Promise<Database & { migrations?: MigrationResult }> {
   const db = config.database.url
     ? await openPostgres(config.database.url)
     : await openEmbedded(config.database.embeddedDir, options.servePort);
@@ -159,18 +165,29 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
   await pglite.waitReady;
   let socket: PGLiteSocketServer | undefined;
   if (servePort !== undefined) {
-    socket = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: servePort, maxConnections: 8 } as ConstructorParameters<typeof PGLiteSocketServer>[0]);
+    socket = new PGLiteSocketServer({
+      db: pglite,
+      host: '127.0.0.1',
+      port: servePort,
+      maxConnections: 8,
+    } as ConstructorParameters<typeof PGLiteSocketServer>[0]);
     await socket.start();
     writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port: servePort } satisfies ServerInfo));
   }
-  return pgliteDatabase(pglite, path.resolve(dir), async () => {
-    if (socket) {
-      await socket.stop();
-      rmSync(serverFile, { force: true });
-    }
-  }, () => {
-    if (existsSync(lockFile) && readJson<{ pid: number }>(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
-  });
+  return pgliteDatabase(
+    pglite,
+    path.resolve(dir),
+    async () => {
+      if (socket) {
+        await socket.stop();
+        rmSync(serverFile, { force: true });
+      }
+    },
+    () => {
+      if (existsSync(lockFile) && readJson<{ pid: number }>(lockFile)?.pid === process.pid)
+        rmSync(lockFile, { force: true });
+    },
+  );
 }
 
 /** A PGlite in memory: nothing on disk (simulate, throw-away runs). */
@@ -180,7 +197,12 @@ export async function openInMemory(): Promise<Database> {
   return pgliteDatabase(pglite, 'memory://');
 }
 
-function pgliteDatabase(pglite: PGlite, location: string, beforeClose?: () => Promise<void>, afterClose?: () => void): Database {
+function pgliteDatabase(
+  pglite: PGlite,
+  location: string,
+  beforeClose?: () => Promise<void>,
+  afterClose?: () => void,
+): Database {
   // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the
   // protocol is the same in 6.19 (the integration tests run on it), only the
   // nominal types differ.
@@ -189,7 +211,9 @@ function pgliteDatabase(pglite: PGlite, location: string, beforeClose?: () => Pr
     prisma,
     sql: {
       exec: (sql) => pglite.exec(sql),
-      query: async (sql, params) => ({ rows: (await pglite.query(sql, params as unknown[])).rows as never[] }),
+      query: async (sql, params) => ({
+        rows: (await pglite.query(sql, params as unknown[])).rows as never[],
+      }),
     },
     kind: 'pglite',
     location,

@@ -3,7 +3,11 @@
 // activity, or by a workflow's update validator on the far side of Temporal;
 // the kind alone decides the exit code and the HTTP status. Nothing anywhere
 // branches on a message's text.
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/common';
 import { ServiceError } from '@temporalio/client';
 import { FAILURE_KINDS, isFailureKind, type FailureKind } from '../workflows/failures.ts';
 
@@ -57,8 +61,20 @@ export class UnavailableError extends DubanError {
   }
 }
 
-const EXIT_CODES: Record<FailureKind, number> = { BadInput: 2, Refused: 2, NotFound: 1, Conflict: 1, Unavailable: 1 };
-const HTTP_STATUSES: Record<FailureKind, number> = { BadInput: 400, Refused: 403, NotFound: 404, Conflict: 409, Unavailable: 503 };
+const EXIT_CODES: Record<FailureKind, number> = {
+  BadInput: 2,
+  Refused: 2,
+  NotFound: 1,
+  Conflict: 1,
+  Unavailable: 1,
+};
+const HTTP_STATUSES: Record<FailureKind, number> = {
+  BadInput: 400,
+  Refused: 403,
+  NotFound: 404,
+  Conflict: 409,
+  Unavailable: 503,
+};
 
 /** gRPC status codes that mean "the server is not there now". */
 const UNAVAILABLE_GRPC = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
@@ -70,9 +86,13 @@ function kindAndCarrier(err: unknown): { kind: FailureKind; carrier: Error } | u
     seen.add(e);
     if (e instanceof DubanError) return { kind: e.kind, carrier: e };
     if (e instanceof ApplicationFailure && isFailureKind(e.type)) return { kind: e.type, carrier: e };
-    if (e instanceof WorkflowNotFoundError || e.name === 'WorkflowNotFoundError') return { kind: 'NotFound', carrier: e };
+    if (e instanceof WorkflowNotFoundError || e.name === 'WorkflowNotFoundError')
+      return { kind: 'NotFound', carrier: e };
     if (e instanceof WorkflowExecutionAlreadyStartedError) return { kind: 'Conflict', carrier: e };
-    if (e instanceof ServiceError && UNAVAILABLE_GRPC.has((e as ServiceError & { code?: number }).code ?? -1)) {
+    if (
+      e instanceof ServiceError &&
+      UNAVAILABLE_GRPC.has((e as ServiceError & { code?: number }).code ?? -1)
+    ) {
       return { kind: 'Unavailable', carrier: e };
     }
   }

@@ -3,7 +3,11 @@
 // the database (starting a set, delivering a day's replies, intake).
 
 /** Runs fn over every item, at most `lanes` at a time; rejects on the first failure. */
-export async function inParallel<T>(items: readonly T[], lanes: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inParallel<T>(
+  items: readonly T[],
+  lanes: number,
+  fn: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, async () => {

@@ -10,7 +10,8 @@ function tlsOptions(config: Config) {
   const t = config.temporal;
   if (!t.tls && !t.apiKey) return undefined;
   return {
-    clientCertPair: t.tlsCert && t.tlsKey ? { crt: readFileSync(t.tlsCert), key: readFileSync(t.tlsKey) } : undefined,
+    clientCertPair:
+      t.tlsCert && t.tlsKey ? { crt: readFileSync(t.tlsCert), key: readFileSync(t.tlsKey) } : undefined,
     serverRootCACertificate: t.tlsCa ? readFileSync(t.tlsCa) : undefined,
   };
 }
@@ -25,7 +26,10 @@ export async function connectClient(config: Config): Promise<Client> {
     });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (err) {
-    throw new Error(`无法连接 Temporal（${config.temporal.address}）：${(err as Error).message}。内嵌环境请先运行 ./duban up；连接已有集群请检查 TEMPORAL_ADDRESS。`, { cause: err });
+    throw new Error(
+      `无法连接 Temporal（${config.temporal.address}）：${(err as Error).message}。内嵌环境请先运行 ./duban up；连接已有集群请检查 TEMPORAL_ADDRESS。`,
+      { cause: err },
+    );
   }
 }
 

@@ -3,7 +3,11 @@
 /** One line, no control characters: safe in a mail header, whatever the task text holds. */
 export function oneLine(value: string): string {
   // eslint-disable-next-line no-control-regex
-  return value.replace(/[\r\n\t\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const controls = /[\r\n\t\u0000-\u001f\u007f\u2028\u2029]+/g;
+  return value
+    .replace(controls, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
 }
 
 /** At most `max` characters of a text on one line, with an ellipsis when cut. */

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 export const temporalCli = fileURLToPath(new URL('../.tools/venv/bin/temporal', import.meta.url));
-export const temporalTestServer = fileURLToPath(new URL('../.tools/venv/bin/temporal-test-server', import.meta.url));
+export const temporalTestServer = fileURLToPath(
+  new URL('../.tools/venv/bin/temporal-test-server', import.meta.url),
+);
 
 export function requireTool(path: string): string {
   if (!existsSync(path)) {

@@ -61,19 +61,28 @@ export async function applyMigrations(db: SqlRunner, dir = migrationsDir): Promi
   await db.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
   try {
     await db.exec(BOOKKEEPING);
-    const { rows } = await db.query<{ migration_name: string; checksum: string; finished_at: Date | null; rolled_back_at: Date | null }>(
-      'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
+    const { rows } = await db.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+    }>('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"');
+    const done = new Map(
+      rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]),
     );
-    const done = new Map(rows.filter((r) => r.finished_at && !r.rolled_back_at).map((r) => [r.migration_name, r.checksum]));
     const failed = rows.find((r) => !r.finished_at && !r.rolled_back_at);
     if (failed) {
-      throw new MigrationError(`迁移 ${failed.migration_name} 上次未完成，请检查数据库后手动处理（_prisma_migrations 表）`);
+      throw new MigrationError(
+        `迁移 ${failed.migration_name} 上次未完成，请检查数据库后手动处理（_prisma_migrations 表）`,
+      );
     }
     for (const m of listMigrations(dir)) {
       const seen = done.get(m.name);
       if (seen) {
         if (seen !== m.checksum) {
-          throw new MigrationError(`迁移 ${m.name} 已应用，但文件内容已被修改（校验和不一致）；请新建迁移，不要修改已应用的迁移`);
+          throw new MigrationError(
+            `迁移 ${m.name} 已应用，但文件内容已被修改（校验和不一致）；请新建迁移，不要修改已应用的迁移`,
+          );
         }
         result.alreadyApplied.push(m.name);
         continue;

@@ -19,5 +19,9 @@ const env = {
   DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://embedded/duban',
 };
 const cli = path.join(root, 'node_modules', 'prisma', 'build', 'index.js');
-const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], { stdio: 'inherit', env, cwd: root });
+const result = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+  cwd: root,
+});
 process.exit(result.status ?? 1);

@@ -27,18 +27,20 @@ if ! node -e "const pg=require('pg');const c=new pg.Client('$pg_url');c.connect(
   exit 1
 fi
 
-# Static checks first: types, and the lint rules (among them: no I/O imports
-# in workflows/). A failure fails the run, after the tests have run too.
+# Static checks first: types, the lint rules (among them: no I/O imports in
+# workflows/) and the formatting (Prettier; `npm run format` fixes it). A
+# failure fails the run, after the tests have run too.
 static=0
-echo "[test] 类型检查 (tsc) 与代码规范 (eslint)…" >&2
+echo "[test] 类型检查 (tsc)、代码规范 (eslint) 与格式 (prettier)…" >&2
 node_modules/.bin/tsc --noEmit -p . || static=1
 node_modules/.bin/eslint . || static=1
+node_modules/.bin/prettier --check --log-level warn . || { echo "[test] 格式不符：运行 npm run format 修正" >&2; static=1; }
 
 results=.tools/vitest-results.json
 rm -f "$results"
 status=0
 node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
-[ $static -eq 0 ] || echo "[test] 类型检查或代码规范未通过（见上）" >&2
+[ $static -eq 0 ] || echo "[test] 类型检查、代码规范或格式未通过（见上）" >&2
 # A plain closing line any CI can read.
 if [ -f "$results" ]; then
   node -e "const r=require('./$results');console.log('vitest: '+r.numPassedTests+' passed, '+r.numFailedTests+' failed, '+(r.numPendingTests+r.numTodoTests)+' skipped')"

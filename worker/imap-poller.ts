@@ -50,7 +50,11 @@ function sinceDate(since: string | undefined): Date | undefined {
   return since ? new Date(`${since}T00:00:00+08:00`) : undefined;
 }
 
-export async function pollOnce(config: Pick<Config, 'imap'>, deps: InboundDeps, options: { batch?: number; concurrency?: number } = {}): Promise<PollResult> {
+export async function pollOnce(
+  config: Pick<Config, 'imap'>,
+  deps: InboundDeps,
+  options: { batch?: number; concurrency?: number } = {},
+): Promise<PollResult> {
   const batch = options.batch ?? 200;
   const concurrency = options.concurrency ?? 4;
   if (!config.imap.url) throw new Error('未配置 IMAP_URL');
@@ -74,7 +78,11 @@ export async function pollOnce(config: Pick<Config, 'imap'>, deps: InboundDeps, 
       for (let i = 0; i < uids.length; i += batch) {
         const slice = uids.slice(i, i + batch);
         // fetch the batch first: imapflow forbids other commands inside a fetch loop
-        const messages = await client.fetchAll(slice, { uid: true, source: true, internalDate: true }, { uid: true });
+        const messages = await client.fetchAll(
+          slice,
+          { uid: true, source: true, internalDate: true },
+          { uid: true },
+        );
         const todo = messages.filter((m) => {
           if (!m.source) return false;
           const internal = m.internalDate ? new Date(m.internalDate) : undefined;
@@ -133,7 +141,8 @@ export function startImapPoller(
     if (stopped) return;
     pollNow().then(
       (r) => options.onPoll?.(r),
-      (err: Error) => (options.onError ?? ((e: Error) => process.stderr.write(`IMAP 收信失败：${e.message}\n`)))(err),
+      (err: Error) =>
+        (options.onError ?? ((e: Error) => process.stderr.write(`IMAP 收信失败：${e.message}\n`)))(err),
     );
   };
   const timer = setInterval(tick, config.imap.pollSeconds * 1000);

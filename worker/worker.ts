@@ -1,7 +1,12 @@
 // The Duban worker: the task workflow and its activities on one task queue.
 // `duban worker`, `duban up`, simulate and the tests all build it here.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  Worker,
+  type NativeConnection,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { TaskActivities } from '../activities/apply-effects.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -23,7 +23,11 @@ export function isFailureKind(value: unknown): value is FailureKind {
  * An ApplicationFailure of a kind, with a Chinese message for people. Only
  * Unavailable may be retried: the others give the same answer every time.
  */
-export function failure(kind: FailureKind, message: string, details?: Record<string, unknown>): ApplicationFailure {
+export function failure(
+  kind: FailureKind,
+  message: string,
+  details?: Record<string, unknown>,
+): ApplicationFailure {
   return ApplicationFailure.create({
     type: kind,
     message,
@@ -32,7 +36,11 @@ export function failure(kind: FailureKind, message: string, details?: Record<str
   });
 }
 
-export const badInput = (message: string, details?: Record<string, unknown>) => failure('BadInput', message, details);
-export const notFound = (message: string, details?: Record<string, unknown>) => failure('NotFound', message, details);
-export const refused = (message: string, details?: Record<string, unknown>) => failure('Refused', message, details);
-export const conflict = (message: string, details?: Record<string, unknown>) => failure('Conflict', message, details);
+export const badInput = (message: string, details?: Record<string, unknown>) =>
+  failure('BadInput', message, details);
+export const notFound = (message: string, details?: Record<string, unknown>) =>
+  failure('NotFound', message, details);
+export const refused = (message: string, details?: Record<string, unknown>) =>
+  failure('Refused', message, details);
+export const conflict = (message: string, details?: Record<string, unknown>) =>
+  failure('Conflict', message, details);

@@ -21,7 +21,8 @@ export const LADDER_LABELS: Record<LadderLevel, string> = {
  * due date itself never counts: due on a Friday, reminder1 on Monday.
  */
 export function ladderFor(dueOn: IsoDate, settings: ScheduleSettings, cal: WorkingCalendar): LadderStep[] {
-  const at = (n: number) => atChinaTime(cal.addWorkingDays(dueOn, Math.max(1, n)), settings.quietHours.sendFrom);
+  const at = (n: number) =>
+    atChinaTime(cal.addWorkingDays(dueOn, Math.max(1, n)), settings.quietHours.sendFrom);
   const steps: LadderStep[] = [
     { level: 'reminder1', at: at(settings.reminderAfterWorkingDays) },
     { level: 'reminder2', at: at(settings.yellowAfterWorkingDays), light: 'yellow' },

@@ -38,7 +38,9 @@ export interface ExtensionRequestInput {
   reason: string;
   receivedAt: number;
 }
-export const requestExtensionUpdate = defineUpdate<ReportOutcome, [ExtensionRequestInput]>('requestExtension');
+export const requestExtensionUpdate = defineUpdate<ReportOutcome, [ExtensionRequestInput]>(
+  'requestExtension',
+);
 export const requestExtensionSignal = defineSignal<[ExtensionRequestInput]>('requestExtension');
 
 export interface ExtensionDecisionInput {

@@ -16,7 +16,15 @@
 //   on or after that request are dropped, so a unit never has a monthly
 //   report and the final report open for the same weeks.
 
-import { addDays, atChinaTime, chinaMinutesOfDay, isIsoDate, parseHhmm, toIsoDate, type WorkingCalendar } from './calendar.ts';
+import {
+  addDays,
+  atChinaTime,
+  chinaMinutesOfDay,
+  isIsoDate,
+  parseHhmm,
+  toIsoDate,
+  type WorkingCalendar,
+} from './calendar.ts';
 import type { IsoDate, Period, ScheduleSettings } from './types.ts';
 
 export const FINAL_PERIOD_ID = 'final';
@@ -64,7 +72,12 @@ function rawPeriods(year: number, lastYear: number, settings: ScheduleSettings):
   const cadence = settings.cadence;
   if (cadence.kind === 'custom') {
     cadence.requests.forEach((r, i) => {
-      out.push({ id: `custom-${i + 1}`, label: `第${i + 1}次进度报告`, requestOn: r.requestOn, dueOn: r.dueOn });
+      out.push({
+        id: `custom-${i + 1}`,
+        label: `第${i + 1}次进度报告`,
+        requestOn: r.requestOn,
+        dueOn: r.dueOn,
+      });
     });
     return out;
   }
@@ -84,7 +97,12 @@ function rawPeriods(year: number, lastYear: number, settings: ScheduleSettings):
         id = `${y}-H${m / 6}`;
         label = `${y}年${m === 6 ? '上' : '下'}半年`;
       }
-      out.push({ id, label, requestOn: dayOfMonth(y, m, settings.requestDay), dueOn: dayOfMonth(y, m, settings.dueDay) });
+      out.push({
+        id,
+        label,
+        requestOn: dayOfMonth(y, m, settings.requestDay),
+        dueOn: dayOfMonth(y, m, settings.dueDay),
+      });
     }
   }
   return out;
@@ -115,12 +133,16 @@ export function planPeriods(input: {
 
   const finalDue = finalDueOn(deadline, cal);
   const plannedFinalRequest = sendTime(
-    atChinaTime(cal.subtractWorkingDays(deadline, Math.max(0, settings.finalRequestWorkingDaysBefore)), sendFrom),
+    atChinaTime(
+      cal.subtractWorkingDays(deadline, Math.max(0, settings.finalRequestWorkingDaysBefore)),
+      sendFrom,
+    ),
     settings,
     cal,
   );
   // Started too late for the usual notice: ask for the final report at once.
-  const finalRequestAt = plannedFinalRequest > startedAt ? plannedFinalRequest : sendTime(startedAt, settings, cal);
+  const finalRequestAt =
+    plannedFinalRequest > startedAt ? plannedFinalRequest : sendTime(startedAt, settings, cal);
   const finalRequestDay = toIsoDate(finalRequestAt);
 
   const lastYear = Math.max(year, Number(deadline.slice(0, 4)));
@@ -139,7 +161,13 @@ export function planPeriods(input: {
 
   return [
     ...periodic,
-    { id: FINAL_PERIOD_ID, label: FINAL_PERIOD_LABEL, requestAt: finalRequestAt, dueOn: finalDue, final: true },
+    {
+      id: FINAL_PERIOD_ID,
+      label: FINAL_PERIOD_LABEL,
+      requestAt: finalRequestAt,
+      dueOn: finalDue,
+      final: true,
+    },
   ];
 }
 
@@ -149,7 +177,10 @@ export function planPeriods(input: {
  * may confirm or override the proposed verdict; afterwards it stands.
  */
 export function reviewEndsAt(deadlineDue: IsoDate, settings: ScheduleSettings, cal: WorkingCalendar): number {
-  return atChinaTime(cal.addWorkingDays(deadlineDue, settings.reviewWorkingDays), settings.quietHours.sendUntil);
+  return atChinaTime(
+    cal.addWorkingDays(deadlineDue, settings.reviewWorkingDays),
+    settings.quietHours.sendUntil,
+  );
 }
 
 /** The moment a report for a period becomes late: the end of its due date (China time). */
@@ -164,7 +195,8 @@ export function dueEndsAt(dueOn: IsoDate): number {
 export function validateSettings(settings: ScheduleSettings): string[] {
   const errors: string[] = [];
   const intIn = (name: string, v: number, min: number, max: number) => {
-    if (!Number.isInteger(v) || v < min || v > max) errors.push(`${name} 应为 ${min}–${max} 的整数，实际为 ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max)
+      errors.push(`${name} 应为 ${min}–${max} 的整数，实际为 ${v}`);
   };
   intIn('requestDay（请报日）', settings.requestDay, 1, 31);
   intIn('dueDay（报送截止日）', settings.dueDay, 1, 31);

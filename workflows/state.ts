@@ -7,7 +7,18 @@ import { planPeriods, reviewEndsAt, sendTime, dueEndsAt } from './schedule.ts';
 import { ladderFor, LADDER_LABELS } from './ladder.ts';
 import { isLagging, taskLight, worseLight, LIGHT_LABELS } from './lights.ts';
 import { proposeVerdict } from './verdict.ts';
-import type { CalendarData, IsoDate, LadderLevel, Light, Period, ReportInput, ReportOutcome, ScheduleSettings, UnitRef, Verdict } from './types.ts';
+import type {
+  CalendarData,
+  IsoDate,
+  LadderLevel,
+  Light,
+  Period,
+  ReportInput,
+  ReportOutcome,
+  ScheduleSettings,
+  UnitRef,
+  Verdict,
+} from './types.ts';
 import type { Effect, MailOrder, MailTopic, TaskBrief, TaskStateWord } from './effects.ts';
 import type {
   ExtendDeadlineInput,
@@ -150,7 +161,13 @@ export class TaskMachine {
 
   get brief(): TaskBrief {
     const i = this.input;
-    return { taskSetId: i.taskSetId, seq: i.seq, category: i.category, text: i.text, deadline: this.d.deadline };
+    return {
+      taskSetId: i.taskSetId,
+      seq: i.seq,
+      category: i.category,
+      text: i.text,
+      deadline: this.d.deadline,
+    };
   }
 
   get closed(): boolean {
@@ -158,7 +175,13 @@ export class TaskMachine {
   }
 
   private plan(startedAt: number, deadline: IsoDate): Period[] {
-    return planPeriods({ year: this.input.year, startedAt, deadline, settings: this.input.settings, cal: this.cal });
+    return planPeriods({
+      year: this.input.year,
+      startedAt,
+      deadline,
+      settings: this.input.settings,
+      cal: this.cal,
+    });
   }
 
   private emit(effect: Effect): void {
@@ -172,7 +195,13 @@ export class TaskMachine {
     return out;
   }
 
-  private mail(step: string, kind: MailOrder['kind'], about: MailTopic, now: number, to: Partial<MailOrder>): void {
+  private mail(
+    step: string,
+    kind: MailOrder['kind'],
+    about: MailTopic,
+    now: number,
+    to: Partial<MailOrder>,
+  ): void {
     this.emit({ type: 'mail', mail: { step, kind, about, at: now, ...to } });
   }
 
@@ -240,7 +269,8 @@ export class TaskMachine {
   /** Does everything due at `now`. */
   advance(now: number): void {
     if (this.closed || this.d.phase === 'suspended') return;
-    if (!this.d.noticeSent && sendTime(this.d.startedAt, this.input.settings, this.cal) <= now) this.sendNotices(now);
+    if (!this.d.noticeSent && sendTime(this.d.startedAt, this.input.settings, this.cal) <= now)
+      this.sendNotices(now);
     this.requestDuePeriods(now);
     this.climbLadders(now);
     if (this.d.reviewEndsAt === undefined && this.finalPeriod().requested) {
@@ -259,10 +289,16 @@ export class TaskMachine {
   }
 
   private notice(unit: UnitRef, now: number): void {
-    this.mail(`notice/${unit.name}`, 'notice', { topic: 'notice', role: 'lead', coUnits: this.d.co.map((u) => u.name) }, now, {
-      unit,
-      cc: this.d.co,
-    });
+    this.mail(
+      `notice/${unit.name}`,
+      'notice',
+      { topic: 'notice', role: 'lead', coUnits: this.d.co.map((u) => u.name) },
+      now,
+      {
+        unit,
+        cc: this.d.co,
+      },
+    );
   }
 
   private requestDuePeriods(now: number): void {
@@ -282,9 +318,21 @@ export class TaskMachine {
     p.requested = true;
     const asked = units.filter((u) => !this.isReported(p.id, u.name));
     if (!asked.length) return;
-    this.emit({ type: 'request', period: p.id, requestedAt: now, dueOn: p.dueOn, units: asked.map((u) => u.name) });
+    this.emit({
+      type: 'request',
+      period: p.id,
+      requestedAt: now,
+      dueOn: p.dueOn,
+      units: asked.map((u) => u.name),
+    });
     for (const unit of asked) {
-      const about: MailTopic = { topic: 'request', period: p.id, periodLabel: p.label, dueOn: this.dueFor(p, unit.name), final: p.final };
+      const about: MailTopic = {
+        topic: 'request',
+        period: p.id,
+        periodLabel: p.label,
+        dueOn: this.dueFor(p, unit.name),
+        final: p.final,
+      };
       this.mail(`request/${p.id}/${unit.name}`, 'request', about, now, { unit });
     }
   }
@@ -297,14 +345,30 @@ export class TaskMachine {
       const round = this.d.round[pu(r.p.id, r.unit.name)] ?? 0;
       const step = `${r.level}/${r.p.id}/${r.unit.name}${round ? `#${round}` : ''}`;
       const dueOn = this.dueFor(r.p, r.unit.name);
-      const about: MailTopic = { topic: 'ladder', level: r.level, period: r.p.id, periodLabel: r.p.label, dueOn };
+      const about: MailTopic = {
+        topic: 'ladder',
+        level: r.level,
+        period: r.p.id,
+        periodLabel: r.p.label,
+        dueOn,
+      };
       const escalate = r.level === 'escalation';
       this.mail(step, escalate ? 'escalation' : 'reminder', about, now, { unit: r.unit, toOffice: escalate });
       // recorded at the rung's own moment (the wake-up may come a few ms later)
-      this.emit({ type: 'escalation', key: `${this.workflowId}/${step}`, unit: r.unit.name, period: r.p.id, level: r.level, at: r.at });
+      this.emit({
+        type: 'escalation',
+        key: `${this.workflowId}/${step}`,
+        unit: r.unit.name,
+        period: r.p.id,
+        level: r.level,
+        at: r.at,
+      });
       if (r.light) {
         const late = this.cal.workingDaysBetween(dueOn, toIsoDate(r.at));
-        this.updateLight(r.at, `${r.unit.name}「${r.p.label}」逾期 ${late} 个工作日未报送，${LADDER_LABELS[r.level]}`);
+        this.updateLight(
+          r.at,
+          `${r.unit.name}「${r.p.label}」逾期 ${late} 个工作日未报送，${LADDER_LABELS[r.level]}`,
+        );
       }
     }
   }
@@ -330,7 +394,13 @@ export class TaskMachine {
   private unitLagging(unit: string, now: number): boolean {
     const pct = this.d.lastPercent[unit];
     if (pct === undefined || pct === null) return false;
-    return isLagging(pct, now, `${this.input.year}-01-01`, this.d.deadline, this.input.settings.lagMarginPercent);
+    return isLagging(
+      pct,
+      now,
+      `${this.input.year}-01-01`,
+      this.d.deadline,
+      this.input.settings.lagMarginPercent,
+    );
   }
 
   unitLight(unit: string, now: number): Light {
@@ -341,14 +411,22 @@ export class TaskMachine {
   private updateLight(now: number, cause: string): void {
     const units = this.reportingUnits().map((u) => u.name);
     const lagging = units.filter((u) => this.unitLagging(u, now));
-    const light = taskLight({ unitLights: units.map((u) => this.unitLadderLight(u)), lagging: lagging.length > 0 });
+    const light = taskLight({
+      unitLights: units.map((u) => this.unitLadderLight(u)),
+      lagging: lagging.length > 0,
+    });
     if (light === this.d.light) return;
     const why =
       cause ||
       (lagging.length
         ? `${lagging.join('、')} 所报进度落后于时序进度超过 ${this.input.settings.lagMarginPercent} 个百分点`
         : '各单位已按期报送、进度跟上');
-    const change = { at: now, from: this.d.light, to: light, cause: `${LIGHT_LABELS[this.d.light]} → ${LIGHT_LABELS[light]}：${why}` };
+    const change = {
+      at: now,
+      from: this.d.light,
+      to: light,
+      cause: `${LIGHT_LABELS[this.d.light]} → ${LIGHT_LABELS[light]}：${why}`,
+    };
     this.d.lightHistory.push(change);
     this.emit({ type: 'light', key: `${this.workflowId}/light/${this.d.lightHistory.length}`, ...change });
     this.d.light = light;
@@ -367,7 +445,8 @@ export class TaskMachine {
     if (!p || p.skipped) return `本任务没有报送期次「${r.period}」`;
     if (!p.requested) return `报送期次「${p.label}」尚未开始，请在收到请报通知后报送`;
     if (!this.isOpen(p)) return `报送期次「${p.label}」已截止，请按最新一期报送`;
-    if (r.percent !== null && (r.percent < 0 || r.percent > 100)) return `进度应在 0–100 之间，收到 ${r.percent}`;
+    if (r.percent !== null && (r.percent < 0 || r.percent > 100))
+      return `进度应在 0–100 之间，收到 ${r.percent}`;
     return undefined;
   }
 
@@ -382,20 +461,35 @@ export class TaskMachine {
       }
       return { accepted: false, reason };
     }
-    const stored: StoredReport = { key: r.key, period: r.period, unit: r.unit, status: r.status, percent: r.percent, text: r.text, reason: r.reason, at: now };
+    const stored: StoredReport = {
+      key: r.key,
+      period: r.period,
+      unit: r.unit,
+      status: r.status,
+      percent: r.percent,
+      text: r.text,
+      reason: r.reason,
+      at: now,
+    };
     this.d.reports[r.key] = stored;
     this.d.accepted[pu(r.period, r.unit)] = r.key;
     if (r.percent !== null) this.d.lastPercent[r.unit] = r.percent;
     this.d.lastReport = `${r.unit}（${toIsoDate(now)}）：${r.status}${r.percent !== null ? ` ${r.percent}%` : ''}${r.text ? ` ${r.text}` : ''}`;
     this.emit({ type: 'report', report: r, accepted: true });
     const label = this.d.periods.find((p) => p.id === r.period)?.label ?? r.period;
-    this.updateLight(now, `${r.unit} 已报送「${label}」（${r.status}${r.percent !== null ? ` ${r.percent}%` : ''}）`);
+    this.updateLight(
+      now,
+      `${r.unit} 已报送「${label}」（${r.status}${r.percent !== null ? ` ${r.percent}%` : ''}）`,
+    );
     this.project(now);
     return { accepted: true };
   }
 
   acknowledge(unit: string, at: number): void {
-    if (this.d.acknowledged[unit] === undefined && [...this.d.lead, ...this.d.co].some((u) => u.name === unit)) {
+    if (
+      this.d.acknowledged[unit] === undefined &&
+      [...this.d.lead, ...this.d.co].some((u) => u.name === unit)
+    ) {
       this.d.acknowledged[unit] = at;
       this.changed = true;
     }
@@ -426,7 +520,13 @@ export class TaskMachine {
     this.emit({ type: 'reopen', period: r.period, unit: r.unit, reportKey: r.key, reason: x.reason, dueOn });
     const unit = this.d.lead.find((u) => u.name === r.unit) ?? this.d.co.find((u) => u.name === r.unit);
     if (unit) {
-      this.mail(`returned/${r.key}`, 'other', { topic: 'returned', period: p.id, periodLabel: p.label, reason: x.reason, dueOn }, now, { unit });
+      this.mail(
+        `returned/${r.key}`,
+        'other',
+        { topic: 'returned', period: p.id, periodLabel: p.label, reason: x.reason, dueOn },
+        now,
+        { unit },
+      );
     }
     this.updateLight(now, `${r.unit}「${p.label}」报告被退回：${x.reason}`);
     this.project(now);
@@ -438,16 +538,24 @@ export class TaskMachine {
   validateExtensionRequest(x: ExtensionRequestInput, now: number): void {
     if (this.d.extensions[x.key]) return;
     if (this.closed) throw new Error('任务已结束，不能申请延期');
-    if (!this.d.lead.some((u) => u.name === x.unit)) throw new Error(`只有牵头单位可以申请延期，「${x.unit}」不是本任务的牵头单位`);
-    if (!(x.newDeadline > this.d.deadline)) throw new Error(`新的完成时限 ${x.newDeadline} 应晚于当前时限 ${this.d.deadline}`);
-    if (now >= dueEndsAt(this.d.deadline)) throw new Error(`延期申请须在完成时限 ${this.d.deadline} 之前提出`);
+    if (!this.d.lead.some((u) => u.name === x.unit))
+      throw new Error(`只有牵头单位可以申请延期，「${x.unit}」不是本任务的牵头单位`);
+    if (!(x.newDeadline > this.d.deadline))
+      throw new Error(`新的完成时限 ${x.newDeadline} 应晚于当前时限 ${this.d.deadline}`);
+    if (now >= dueEndsAt(this.d.deadline))
+      throw new Error(`延期申请须在完成时限 ${this.d.deadline} 之前提出`);
     if (!x.reason.trim()) throw new Error('延期申请须说明理由');
   }
 
   requestExtension(x: ExtensionRequestInput, now: number): ReportOutcome {
     if (this.d.extensions[x.key]) return { accepted: true, duplicate: true };
     this.d.extensions[x.key] = { ...x };
-    const about: MailTopic = { topic: 'extension-filed', unit: x.unit, newDeadline: x.newDeadline, reason: x.reason };
+    const about: MailTopic = {
+      topic: 'extension-filed',
+      unit: x.unit,
+      newDeadline: x.newDeadline,
+      reason: x.reason,
+    };
     this.mail(`extension-filed/${x.key}`, 'other', about, now, { toOffice: true });
     this.changed = true;
     return { accepted: true };
@@ -469,7 +577,12 @@ export class TaskMachine {
     if (e.decided) return { accepted: true, duplicate: true };
     e.decided = { approve: x.approve, by: x.by, reason: x.reason };
     const unit = this.d.lead.find((u) => u.name === e.unit);
-    const about: MailTopic = { topic: 'extension', newDeadline: e.newDeadline, approved: x.approve, reason: x.reason };
+    const about: MailTopic = {
+      topic: 'extension',
+      newDeadline: e.newDeadline,
+      approved: x.approve,
+      reason: x.reason,
+    };
     if (unit) this.mail(`extension/${x.key}`, 'other', about, now, { unit });
     if (x.approve) this.moveDeadline(e.newDeadline, `${e.unit} 申请延期，${x.by} 同意：${e.reason}`, now);
     this.changed = true;
@@ -478,8 +591,10 @@ export class TaskMachine {
 
   validateExtendDeadline(x: ExtendDeadlineInput): void {
     if (this.closed) throw new Error('任务已结束，不能延期');
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(x.newDeadline)) throw new Error(`日期格式应为 YYYY-MM-DD：${x.newDeadline}`);
-    if (x.newDeadline < this.d.deadline) throw new Error(`新的完成时限 ${x.newDeadline} 早于当前时限 ${this.d.deadline}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(x.newDeadline))
+      throw new Error(`日期格式应为 YYYY-MM-DD：${x.newDeadline}`);
+    if (x.newDeadline < this.d.deadline)
+      throw new Error(`新的完成时限 ${x.newDeadline} 早于当前时限 ${this.d.deadline}`);
     if (!x.reason.trim()) throw new Error('延期须说明理由');
   }
 
@@ -518,8 +633,13 @@ export class TaskMachine {
   }
 
   reassign(x: ReassignInput, now: number): ReportOutcome {
-    const names = (us: UnitRef[]) => us.map((u) => u.name).sort().join('、');
-    if (names(x.lead) === names(this.d.lead) && names(x.co) === names(this.d.co)) return { accepted: true, duplicate: true };
+    const names = (us: UnitRef[]) =>
+      us
+        .map((u) => u.name)
+        .sort()
+        .join('、');
+    if (names(x.lead) === names(this.d.lead) && names(x.co) === names(this.d.co))
+      return { accepted: true, duplicate: true };
     const added = x.lead.filter((u) => !this.d.lead.some((o) => o.name === u.name));
     this.d.lead = x.lead;
     this.d.co = x.co;
@@ -557,9 +677,14 @@ export class TaskMachine {
     this.d.phase = 'running';
     this.d.suspendedAt = undefined;
     this.d.suspendReason = undefined;
-    for (const r of this.pendingRungs()) if (r.at <= now) this.d.rungs[this.rungKey(r.p.id, r.unit.name, r.level)] = '';
+    for (const r of this.pendingRungs())
+      if (r.at <= now) this.d.rungs[this.rungKey(r.p.id, r.unit.name, r.level)] = '';
     if (this.d.reviewEndsAt !== undefined && this.d.reviewEndsAt <= now) {
-      this.d.reviewEndsAt = reviewEndsAt(this.cal.nextWorkingDay(toIsoDate(now)), this.input.settings, this.cal);
+      this.d.reviewEndsAt = reviewEndsAt(
+        this.cal.nextWorkingDay(toIsoDate(now)),
+        this.input.settings,
+        this.cal,
+      );
     }
     this.changed = true;
     this.project(now);
@@ -576,7 +701,11 @@ export class TaskMachine {
     if (this.d.phase === 'withdrawn') return { accepted: true, duplicate: true };
     this.d.phase = 'withdrawn';
     this.d.withdrawn = { reason: x.reason, by: x.by, at: now };
-    for (const unit of this.d.lead) this.mail(`withdrawn/${unit.name}`, 'other', { topic: 'withdrawn', reason: x.reason }, now, { unit, cc: this.d.co });
+    for (const unit of this.d.lead)
+      this.mail(`withdrawn/${unit.name}`, 'other', { topic: 'withdrawn', reason: x.reason }, now, {
+        unit,
+        cc: this.d.co,
+      });
     this.project(now);
     return { accepted: true };
   }
@@ -609,7 +738,10 @@ export class TaskMachine {
     const parts = this.d.lead.map((u) => {
       const key = this.isReported('final', u.name) ? this.d.accepted[pu('final', u.name)] : undefined;
       const r = key ? this.d.reports[key] : undefined;
-      return { unit: u.name, ...proposeVerdict(r && { status: r.status, percent: r.percent, text: r.text, reason: r.reason }) };
+      return {
+        unit: u.name,
+        ...proposeVerdict(r && { status: r.status, percent: r.percent, text: r.text, reason: r.reason }),
+      };
     });
     const worst = parts.reduce((a, b) => (rank[b.verdict] < rank[a.verdict] ? b : a));
     const reason = parts.length === 1 ? worst.reason : parts.map((p) => `${p.unit}：${p.reason}`).join('；');
@@ -624,7 +756,9 @@ export class TaskMachine {
       ? {
           proposed: proposal.verdict,
           final: office.verdict ?? proposal.verdict,
-          reason: overridden ? `督查室改定（${office.by}）：${office.reason}` : `督查室确认（${office.by}）：${proposal.reason}`,
+          reason: overridden
+            ? `督查室改定（${office.by}）：${office.reason}`
+            : `督查室确认（${office.by}）：${proposal.reason}`,
           decidedBy: 'office',
           overridden,
           decidedAt: now,
@@ -639,9 +773,23 @@ export class TaskMachine {
         };
     this.d.verdict = verdict;
     this.d.phase = 'closed';
-    this.emit({ type: 'verdict', proposed: verdict.proposed, final: verdict.final, reason: verdict.reason, decidedBy: verdict.decidedBy, overridden, at: now });
+    this.emit({
+      type: 'verdict',
+      proposed: verdict.proposed,
+      final: verdict.final,
+      reason: verdict.reason,
+      decidedBy: verdict.decidedBy,
+      overridden,
+      at: now,
+    });
     for (const unit of this.d.lead) {
-      this.mail(`verdict/${unit.name}`, 'verdict', { topic: 'verdict', verdict: verdict.final, reason: verdict.reason }, now, { unit, cc: this.d.co });
+      this.mail(
+        `verdict/${unit.name}`,
+        'verdict',
+        { topic: 'verdict', verdict: verdict.final, reason: verdict.reason },
+        now,
+        { unit, cc: this.d.co },
+      );
     }
   }
 
@@ -656,7 +804,9 @@ export class TaskMachine {
       case 'suspended':
         return '已暂停';
       default:
-        return this.finalPeriod().requested && now >= dueEndsAt(this.finalPeriod().dueOn) ? '待评定' : '进行中';
+        return this.finalPeriod().requested && now >= dueEndsAt(this.finalPeriod().dueOn)
+          ? '待评定'
+          : '进行中';
     }
   }
 
@@ -666,14 +816,22 @@ export class TaskMachine {
     for (const p of this.d.periods) {
       if (p.skipped) continue;
       if (!p.requested) dues.push(p.dueOn);
-      else if (this.isOpen(p)) for (const u of this.reportingUnits()) if (!this.isReported(p.id, u.name)) dues.push(this.dueFor(p, u.name));
+      else if (this.isOpen(p))
+        for (const u of this.reportingUnits())
+          if (!this.isReported(p.id, u.name)) dues.push(this.dueFor(p, u.name));
     }
     return dues.sort()[0];
   }
 
   /** Queues the read-model row when what it shows changed. */
   project(now: number): void {
-    const row = { type: 'task' as const, state: this.stateWord(now), light: this.d.light, nextDue: this.nextDue() ?? null, lastReport: this.d.lastReport ?? null };
+    const row = {
+      type: 'task' as const,
+      state: this.stateWord(now),
+      light: this.d.light,
+      nextDue: this.nextDue() ?? null,
+      lastReport: this.d.lastReport ?? null,
+    };
     const sig = JSON.stringify(row);
     if (sig === this.d.lastProjection) return;
     this.d.lastProjection = sig;
@@ -708,7 +866,9 @@ export class TaskMachine {
           final: p.final,
           requested: p.requested,
           reported: Object.fromEntries(
-            units.filter(({ u }) => this.isReported(p.id, u.name)).map(({ u }) => [u.name, this.d.accepted[pu(p.id, u.name)]!]),
+            units
+              .filter(({ u }) => this.isReported(p.id, u.name))
+              .map(({ u }) => [u.name, this.d.accepted[pu(p.id, u.name)]!]),
           ),
         })),
       nextDue: this.nextDue(),
@@ -716,10 +876,12 @@ export class TaskMachine {
       proposal: this.finalPeriod().requested ? this.proposal() : undefined,
       verdict: this.d.verdict,
       pendingExtensions: Object.values(this.d.extensions).filter((e) => !e.decided),
-      suspended: this.d.suspendedAt !== undefined ? { at: this.d.suspendedAt, reason: this.d.suspendReason ?? '' } : undefined,
+      suspended:
+        this.d.suspendedAt !== undefined
+          ? { at: this.d.suspendedAt, reason: this.d.suspendReason ?? '' }
+          : undefined,
       lightHistory: this.d.lightHistory,
       refusals: this.d.refusals,
     };
   }
 }
-

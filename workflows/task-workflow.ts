@@ -59,7 +59,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
     const names = m.d.lead.map((u) => u.name);
     const pairs: SearchAttributeUpdatePair[] = [];
     if (base !== attrs) {
-      pairs.push({ key: searchAttributes.light, value: m.d.light }, { key: searchAttributes.status, value: m.stateWord(now()) });
+      pairs.push(
+        { key: searchAttributes.light, value: m.d.light },
+        { key: searchAttributes.status, value: m.stateWord(now()) },
+      );
     }
     // added after the first histories were recorded: the patch keeps them replaying
     if (names.join('、') !== lead && patched('lead-unit-search-attribute')) {
@@ -87,7 +90,13 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
   }
   await flush();
   syncSearchAttributes();
-  return { workflowId, seq: input.seq, outcome: m.d.withdrawn ? 'withdrawn' : 'verdict', verdict: m.d.verdict, withdrawn: m.d.withdrawn };
+  return {
+    workflowId,
+    seq: input.seq,
+    outcome: m.d.withdrawn ? 'withdrawn' : 'verdict',
+    verdict: m.d.verdict,
+    withdrawn: m.d.withdrawn,
+  };
 }
 
 function installHandlers(m: TaskMachine, now: () => number): void {
@@ -112,11 +121,17 @@ function installHandlers(m: TaskMachine, now: () => number): void {
       // a signal has no one to answer: an invalid request is simply not taken
     }
   });
-  setHandler(decideExtensionUpdate, (x) => m.decideExtension(x, now()), { validator: (x) => m.validateExtensionDecision(x) });
-  setHandler(extendDeadlineUpdate, (x) => m.extendDeadline(x, now()), { validator: (x) => m.validateExtendDeadline(x) });
+  setHandler(decideExtensionUpdate, (x) => m.decideExtension(x, now()), {
+    validator: (x) => m.validateExtensionDecision(x),
+  });
+  setHandler(extendDeadlineUpdate, (x) => m.extendDeadline(x, now()), {
+    validator: (x) => m.validateExtendDeadline(x),
+  });
   setHandler(reassignUpdate, (x) => m.reassign(x, now()), { validator: (x) => m.validateReassign(x) });
   setHandler(suspendUpdate, (x) => m.suspend(x, now()), { validator: (x) => m.validateSuspend(x) });
   setHandler(resumeUpdate, (x) => m.resume(x, now()), { validator: (x) => m.validateResume(x) });
   setHandler(withdrawUpdate, (x) => m.withdraw(x, now()), { validator: (x) => m.validateWithdraw(x) });
-  setHandler(officeVerdictUpdate, (x) => m.officeVerdict(x, now()), { validator: (x) => m.validateOfficeVerdict(x, now()) });
+  setHandler(officeVerdictUpdate, (x) => m.officeVerdict(x, now()), {
+    validator: (x) => m.validateOfficeVerdict(x, now()),
+  });
 }

@@ -65,12 +65,18 @@ export function proposeVerdict(final: FinalReportSummary | undefined): { verdict
       if (pct >= IN_PROGRESS_PARTIAL_THRESHOLD) {
         return {
           verdict: '部分完成',
-          reason: withUnitWords(`截止时仍在推进中，进度 ${pct}%（不低于 ${IN_PROGRESS_PARTIAL_THRESHOLD}%）`, final),
+          reason: withUnitWords(
+            `截止时仍在推进中，进度 ${pct}%（不低于 ${IN_PROGRESS_PARTIAL_THRESHOLD}%）`,
+            final,
+          ),
         };
       }
       return {
         verdict: '未完成',
-        reason: withUnitWords(`截止时仍在推进中，进度 ${pct}%（低于 ${IN_PROGRESS_PARTIAL_THRESHOLD}%）`, final),
+        reason: withUnitWords(
+          `截止时仍在推进中，进度 ${pct}%（低于 ${IN_PROGRESS_PARTIAL_THRESHOLD}%）`,
+          final,
+        ),
       };
     default: {
       const never: never = final.status;

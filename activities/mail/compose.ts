@@ -28,7 +28,10 @@ function office(config: ComposeContext['config']) {
 }
 
 /** The mail for an order, or null when there is no one to send it to (a group without a mailbox). */
-export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMail & { replyToken?: string }) | null {
+export function composeMail(
+  order: MailOrder,
+  ctx: ComposeContext,
+): (OutgoingMail & { replyToken?: string }) | null {
   const { task, config } = ctx;
   const unit = order.unit;
   const unitTo = unit?.emails.slice(0, 1) ?? [];
@@ -41,7 +44,11 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
   switch (a.topic) {
     case 'notice': {
       if (!unitTo.length) return null;
-      const r = renderMail('notice', { ...common(ctx, unit!.name), role: a.role, task: { ...common(ctx, '').task, coUnits: a.coUnits } });
+      const r = renderMail('notice', {
+        ...common(ctx, unit!.name),
+        role: a.role,
+        task: { ...common(ctx, '').task, coUnits: a.coUnits },
+      });
       return { ...base, to: unitTo, cc, ...r };
     }
     case 'request': {
@@ -51,7 +58,12 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
       // year runs on a clock set back to its own year, and its tokens would
       // otherwise be expired before the unit ever sees them.
       const token = signReplyToken(
-        { workflowId: ctx.workflowId, unit: unit!.name, period: a.period, expiresAt: (ctx.now ?? Date.now)() + config.tokens.ttlDays * DAY_MS },
+        {
+          workflowId: ctx.workflowId,
+          unit: unit!.name,
+          period: a.period,
+          expiresAt: (ctx.now ?? Date.now)() + config.tokens.ttlDays * DAY_MS,
+        },
         config.tokens.secret,
       );
       const reply = replyFields(token, config);
@@ -75,8 +87,17 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
         level: a.level,
       });
       // in the request's thread: a reply to the 催办 carries the request's token
-      const thread = threadHeaders(`${ctx.workflowId}/request/${a.period}/${unit.name}`, config.mail.replyDomain);
-      return { ...base, to, cc: escalate ? [officeEmail, ...unitTo.filter((e) => !to.includes(e))] : [], ...thread, ...r };
+      const thread = threadHeaders(
+        `${ctx.workflowId}/request/${a.period}/${unit.name}`,
+        config.mail.replyDomain,
+      );
+      return {
+        ...base,
+        to,
+        cc: escalate ? [officeEmail, ...unitTo.filter((e) => !to.includes(e))] : [],
+        ...thread,
+        ...r,
+      };
     }
     case 'returned':
       if (!unitTo.length) return null;
@@ -115,7 +136,10 @@ export function composeMail(order: MailOrder, ctx: ComposeContext): (OutgoingMai
       };
     case 'verdict': {
       if (!unitTo.length) return null;
-      const r = renderMail('verdict', { ...common(ctx, unit!.name), verdict: { final: a.verdict, reason: a.reason } });
+      const r = renderMail('verdict', {
+        ...common(ctx, unit!.name),
+        verdict: { final: a.verdict, reason: a.reason },
+      });
       return { ...base, to: unitTo, cc, ...r };
     }
   }

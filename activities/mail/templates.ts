@@ -65,7 +65,11 @@ export function dateLabel(iso: IsoDate): string {
   return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : iso;
 }
 
-const LEVEL_LABEL: Record<LadderLevel, string> = { reminder1: '催办', reminder2: '再次催办', escalation: '督办' };
+const LEVEL_LABEL: Record<LadderLevel, string> = {
+  reminder1: '催办',
+  reminder2: '再次催办',
+  escalation: '督办',
+};
 
 interface Block {
   /** a paragraph, or a labelled table row */
@@ -77,11 +81,17 @@ interface Block {
 
 function taskRows(ctx: MailContext): Block[] {
   const rows: Block[] = [
-    { kind: 'row', label: '任务序号', text: `第${ctx.task.seq}项（${ctx.task.category}${ctx.task.group ? ` · ${ctx.task.group}` : ''}）` },
+    {
+      kind: 'row',
+      label: '任务序号',
+      text: `第${ctx.task.seq}项（${ctx.task.category}${ctx.task.group ? ` · ${ctx.task.group}` : ''}）`,
+    },
     { kind: 'row', label: '工作任务', text: ctx.task.text },
   ];
-  if (ctx.task.leadUnits?.length) rows.push({ kind: 'row', label: '牵头单位', text: ctx.task.leadUnits.join('、') });
-  if (ctx.task.coUnits?.length) rows.push({ kind: 'row', label: '配合单位', text: ctx.task.coUnits.join('、') });
+  if (ctx.task.leadUnits?.length)
+    rows.push({ kind: 'row', label: '牵头单位', text: ctx.task.leadUnits.join('、') });
+  if (ctx.task.coUnits?.length)
+    rows.push({ kind: 'row', label: '配合单位', text: ctx.task.coUnits.join('、') });
   rows.push({ kind: 'row', label: '完成时限', text: dateLabel(ctx.task.deadline) });
   if (ctx.period) {
     rows.push({ kind: 'row', label: '报送周期', text: ctx.period.label });
@@ -93,9 +103,13 @@ function taskRows(ctx: MailContext): Block[] {
 function howToReply(ctx: MailContext): Block[] {
   const blocks: Block[] = [
     { kind: 'p', text: '【报送方法】直接回复本邮件即可：' },
-    { kind: 'pre', text: '第一行写“状态：××”，××为 完成、推进中、滞后、受阻、部分完成、未完成 之一；\n第二行写“进度：××%”（0 至 100）；\n然后写具体进展；滞后、受阻、部分完成、未完成的，请另起一行写“原因：……”。\n台账、照片等材料可作为附件一并发送。' },
+    {
+      kind: 'pre',
+      text: '第一行写“状态：××”，××为 完成、推进中、滞后、受阻、部分完成、未完成 之一；\n第二行写“进度：××%”（0 至 100）；\n然后写具体进展；滞后、受阻、部分完成、未完成的，请另起一行写“原因：……”。\n台账、照片等材料可作为附件一并发送。',
+    },
   ];
-  if (ctx.reference) blocks.push({ kind: 'p', text: `请保留邮件主题中的编号 ${ctx.reference}，以便系统自动登记。` });
+  if (ctx.reference)
+    blocks.push({ kind: 'p', text: `请保留邮件主题中的编号 ${ctx.reference}，以便系统自动登记。` });
   if (ctx.replyAddress) blocks.push({ kind: 'p', text: `回复地址：${ctx.replyAddress}` });
   if (ctx.replyLink) blocks.push({ kind: 'p', text: '也可以在网页上填报：', link: ctx.replyLink });
   return blocks;
@@ -120,7 +134,10 @@ function build(ctx: MailContext, kind: TemplateKind): { subject: string; blocks:
         subject: `【交办】${setName}${seq}：${short(ctx.task.text)}${ref}`,
         blocks: [
           { kind: 'p', text: `${ctx.unit}：` },
-          { kind: 'p', text: `现将${setName}${seq}工作任务交由你单位${ctx.role === 'co' ? '配合' : '牵头'}办理，请认真落实，并按要求定期报送进展。` },
+          {
+            kind: 'p',
+            text: `现将${setName}${seq}工作任务交由你单位${ctx.role === 'co' ? '配合' : '牵头'}办理，请认真落实，并按要求定期报送进展。`,
+          },
           ...taskRows(ctx),
           { kind: 'p', text: '收到后请回复本邮件签收（第一行写“状态：推进中”即可）。' },
           ...howToReply(ctx),
@@ -172,7 +189,9 @@ function build(ctx: MailContext, kind: TemplateKind): { subject: string; blocks:
           {
             kind: 'row',
             label: '最近一次报送',
-            text: ctx.lastReport ? `${dateLabel(ctx.lastReport.at)}：${ctx.lastReport.status}${ctx.lastReport.percent === null ? '' : `（${ctx.lastReport.percent}%）`}` : '无',
+            text: ctx.lastReport
+              ? `${dateLabel(ctx.lastReport.at)}：${ctx.lastReport.status}${ctx.lastReport.percent === null ? '' : `（${ctx.lastReport.percent}%）`}`
+              : '无',
           },
           ...howToReply(ctx),
           ...signature(ctx),
@@ -206,14 +225,20 @@ function toText(blocks: Block[]): string {
     else out.push(b.text);
     if (b.kind !== 'row') out.push('');
   }
-  return out.join('\n').replace(/\n{3,}/g, '\n\n').trim() + '\n';
+  return (
+    out
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim() + '\n'
+  );
 }
 
 function toHtml(blocks: Block[], title: string): string {
   const parts: string[] = [];
   let rows: string[] = [];
   const flush = () => {
-    if (rows.length) parts.push(`<table style="border-collapse:collapse;margin:8px 0">${rows.join('')}</table>`);
+    if (rows.length)
+      parts.push(`<table style="border-collapse:collapse;margin:8px 0">${rows.join('')}</table>`);
     rows = [];
   };
   for (const b of blocks) {
@@ -224,8 +249,12 @@ function toHtml(blocks: Block[], title: string): string {
       continue;
     }
     flush();
-    if (b.kind === 'pre') parts.push(`<p style="background:#f6f6f6;padding:8px 12px;margin:8px 0">${escapeHtml(b.text).replace(/\n/g, '<br>')}</p>`);
-    else if (b.link) parts.push(`<p>${escapeHtml(b.text)}<a href="${escapeHtml(b.link)}">${escapeHtml(b.link)}</a></p>`);
+    if (b.kind === 'pre')
+      parts.push(
+        `<p style="background:#f6f6f6;padding:8px 12px;margin:8px 0">${escapeHtml(b.text).replace(/\n/g, '<br>')}</p>`,
+      );
+    else if (b.link)
+      parts.push(`<p>${escapeHtml(b.text)}<a href="${escapeHtml(b.link)}">${escapeHtml(b.link)}</a></p>`);
     else parts.push(`<p>${escapeHtml(b.text)}</p>`);
   }
   flush();

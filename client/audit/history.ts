@@ -39,11 +39,16 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<Run
 export async function listTaskWorkflowIds(client: Client, taskSetId?: string): Promise<string[]> {
   const prefix = taskSetId ? `duban/${taskSetId}/` : 'duban/';
   const ids = new Set<string>();
-  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"` })) ids.add(wf.workflowId);
+  for await (const wf of client.workflow.list({
+    query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"`,
+  }))
+    ids.add(wf.workflowId);
   return [...ids].sort();
 }
 
-export function decodePayloads(payloads: proto.temporal.api.common.v1.IPayloads | null | undefined): unknown[] {
+export function decodePayloads(
+  payloads: proto.temporal.api.common.v1.IPayloads | null | undefined,
+): unknown[] {
   return (payloads?.payloads ?? []).map((p) => {
     try {
       return defaultPayloadConverter.fromPayload(p as never);

@@ -14,14 +14,19 @@ export interface ReplayOutcome {
   error?: string;
 }
 
-export async function replayWorkflows(client: Client, workflowIds: string[], onProgress?: (done: number, total: number) => void): Promise<ReplayOutcome[]> {
+export async function replayWorkflows(
+  client: Client,
+  workflowIds: string[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<ReplayOutcome[]> {
   installQuietRuntime();
   const workflowBundle = await bundleWorkflows();
   const outcomes: ReplayOutcome[] = [];
   let done = 0;
   async function* histories() {
     for (const id of workflowIds) {
-      for (const run of await fetchRuns(client, id)) yield { workflowId: `${run.workflowId}#${run.runId}`, history: run.history };
+      for (const run of await fetchRuns(client, id))
+        yield { workflowId: `${run.workflowId}#${run.runId}`, history: run.history };
     }
   }
   for await (const r of Worker.runReplayHistories({ workflowBundle }, histories())) {

@@ -21,7 +21,14 @@ const china = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().re
 
 const LEVEL: Record<string, string> = { reminder1: '催办', reminder2: '再次催办', escalation: '督办' };
 const LIGHT: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
-const MAIL: Record<string, string> = { notice: '交办通知', request: '请报进度', reminder: '催办', escalation: '督办', verdict: '评定通知', other: '通知' };
+const MAIL: Record<string, string> = {
+  notice: '交办通知',
+  request: '请报进度',
+  reminder: '催办',
+  escalation: '督办',
+  verdict: '评定通知',
+  other: '通知',
+};
 
 function describeEffect(workflowId: string, e: Effect): string {
   switch (e.type) {
@@ -56,9 +63,17 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
   for (const e of events) {
     switch (e.eventType) {
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED: {
-        const [input] = decodePayloads(e.workflowExecutionStartedEventAttributes?.input) as [Record<string, unknown> | undefined];
+        const [input] = decodePayloads(e.workflowExecutionStartedEventAttributes?.input) as [
+          Record<string, unknown> | undefined,
+        ];
         const carried = input && 'carried' in input && input.carried;
-        push(e, 'started', carried ? '续新运行（continue-as-new），承接原状态' : `启动：第 ${String(input?.seq ?? '?')} 项，完成时限 ${String(input?.deadline ?? '?')}`);
+        push(
+          e,
+          'started',
+          carried
+            ? '续新运行（continue-as-new），承接原状态'
+            : `启动：第 ${String(input?.seq ?? '?')} 项，完成时限 ${String(input?.deadline ?? '?')}`,
+        );
         break;
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
@@ -68,18 +83,28 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
         const a = e.workflowExecutionUpdateAcceptedEventAttributes!;
-        push(e, 'update', `受理操作 ${a.acceptedRequest?.input?.name ?? ''}`, decodePayloads(a.acceptedRequest?.input?.args)[0]);
+        push(
+          e,
+          'update',
+          `受理操作 ${a.acceptedRequest?.input?.name ?? ''}`,
+          decodePayloads(a.acceptedRequest?.input?.args)[0],
+        );
         break;
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: {
         const a = e.workflowExecutionUpdateCompletedEventAttributes!;
-        const outcome = a.outcome?.success ? decodePayloads(a.outcome.success)[0] : a.outcome?.failure?.message;
+        const outcome = a.outcome?.success
+          ? decodePayloads(a.outcome.success)[0]
+          : a.outcome?.failure?.message;
         push(e, 'update-done', `操作完成`, outcome);
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED: {
         const a = e.activityTaskScheduledEventAttributes!;
-        scheduled.set(String(e.eventId), { name: a.activityType?.name ?? '', input: decodePayloads(a.input) });
+        scheduled.set(String(e.eventId), {
+          name: a.activityType?.name ?? '',
+          input: decodePayloads(a.input),
+        });
         break;
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
@@ -92,13 +117,22 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
       }
       case EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED:
       case EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT:
-        push(e, 'activity-failed', `活动失败（将按策略重试）：${e.activityTaskFailedEventAttributes?.failure?.message ?? '超时'}`);
+        push(
+          e,
+          'activity-failed',
+          `活动失败（将按策略重试）：${e.activityTaskFailedEventAttributes?.failure?.message ?? '超时'}`,
+        );
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
         push(e, 'continued', '历史过长，续新运行（continue-as-new）');
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-        push(e, 'completed', '工作流结束', decodePayloads(e.workflowExecutionCompletedEventAttributes?.result)[0]);
+        push(
+          e,
+          'completed',
+          '工作流结束',
+          decodePayloads(e.workflowExecutionCompletedEventAttributes?.result)[0],
+        );
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED:
         push(e, 'failed', `工作流失败：${e.workflowExecutionFailedEventAttributes?.failure?.message ?? ''}`);

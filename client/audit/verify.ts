@@ -76,17 +76,32 @@ function expectedFrom(batches: EffectBatch[]): Expected {
 
 const setDiff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
 
-export async function verifyTaskSet(client: Client, prisma: PrismaClient, taskSetId: string, onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
+export async function verifyTaskSet(
+  client: Client,
+  prisma: PrismaClient,
+  taskSetId: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<VerifyResult> {
   const tasks = await prisma.task.findMany({
     where: { taskSetId },
     include: { verdict: true, reports: true, escalations: true, lightChanges: true },
     orderBy: { id: 'asc' },
   });
-  const result: VerifyResult = { taskSetId, tasks: tasks.length, checked: 0, agreeing: 0, notStarted: 0, discrepancies: [], mailsOrdered: 0, mailsRecorded: 0 };
+  const result: VerifyResult = {
+    taskSetId,
+    tasks: tasks.length,
+    checked: 0,
+    agreeing: 0,
+    notStarted: 0,
+    discrepancies: [],
+    mailsOrdered: 0,
+    mailsRecorded: 0,
+  };
   let done = 0;
   for (const t of tasks) {
     const found: Discrepancy[] = [];
-    const differ = (what: string, history: unknown, database: unknown) => found.push({ workflowId: t.workflowId, seq: t.seq, what, history, database });
+    const differ = (what: string, history: unknown, database: unknown) =>
+      found.push({ workflowId: t.workflowId, seq: t.seq, what, history, database });
     let runs: Run[];
     try {
       runs = await fetchRuns(client, t.workflowId);
@@ -101,20 +116,25 @@ export async function verifyTaskSet(client: Client, prisma: PrismaClient, taskSe
       continue;
     }
     result.checked++;
-    const batches = runs.flatMap((r) => completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch));
+    const batches = runs.flatMap((r) =>
+      completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch),
+    );
     const e = expectedFrom(batches);
 
     if (e.task) {
       if (e.task.light !== t.light) differ('亮灯不一致', e.task.light, t.light);
       if (!e.verdict && e.task.state !== t.state) differ('任务状态不一致', e.task.state, t.state);
-      if ((e.task.lastReport ?? null) !== (t.lastReport ?? null)) differ('最近报告不一致', e.task.lastReport, t.lastReport);
+      if ((e.task.lastReport ?? null) !== (t.lastReport ?? null))
+        differ('最近报告不一致', e.task.lastReport, t.lastReport);
     }
     if (e.verdict) {
       if (!t.verdict) differ('历史中已评定，数据库无评定记录', e.verdict.final, null);
       else {
         if (t.verdict.final !== e.verdict.final) differ('评定结果不一致', e.verdict.final, t.verdict.final);
-        if (t.verdict.proposed !== e.verdict.proposed) differ('拟定结果不一致', e.verdict.proposed, t.verdict.proposed);
-        if (t.verdict.decidedBy !== e.verdict.decidedBy) differ('评定方式不一致', e.verdict.decidedBy, t.verdict.decidedBy);
+        if (t.verdict.proposed !== e.verdict.proposed)
+          differ('拟定结果不一致', e.verdict.proposed, t.verdict.proposed);
+        if (t.verdict.decidedBy !== e.verdict.decidedBy)
+          differ('评定方式不一致', e.verdict.decidedBy, t.verdict.decidedBy);
       }
       if (t.state !== '已办结') differ('历史中已办结，数据库状态不同', '已办结', t.state);
     } else if (t.verdict) {
@@ -122,25 +142,45 @@ export async function verifyTaskSet(client: Client, prisma: PrismaClient, taskSe
     }
     // The workflow's own result, when it has completed, must be the verdict in the database.
     const last = runs[runs.length - 1]!;
-    const completed = (last.history.events ?? []).find((ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED);
+    const completed = (last.history.events ?? []).find(
+      (ev) => ev.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+    );
     if (completed) {
-      const [res] = decodePayloads(completed.workflowExecutionCompletedEventAttributes?.result) as [{ verdict?: { final?: string; verdict?: string } } | undefined];
+      const [res] = decodePayloads(completed.workflowExecutionCompletedEventAttributes?.result) as [
+        { verdict?: { final?: string; verdict?: string } } | undefined,
+      ];
       const final = res?.verdict?.final ?? res?.verdict?.verdict;
-      if (final && t.verdict && final !== t.verdict.final) differ('工作流结果与数据库评定不一致', final, t.verdict.final);
+      if (final && t.verdict && final !== t.verdict.final)
+        differ('工作流结果与数据库评定不一致', final, t.verdict.final);
     }
 
     const dbReports = new Map(t.reports.map((r) => [r.key, r]));
     for (const [key, r] of e.reports) {
       const row = dbReports.get(key);
-      if (!row) differ(`报告 ${key} 在数据库中缺失`, { unit: r.report.unit, period: r.report.period, accepted: r.accepted }, null);
-      else if (row.accepted !== r.accepted || row.status !== r.report.status || row.period !== r.report.period || row.unitName !== r.report.unit) {
-        differ(`报告 ${key} 内容不一致`, { unit: r.report.unit, period: r.report.period, status: r.report.status, accepted: r.accepted }, { unit: row.unitName, period: row.period, status: row.status, accepted: row.accepted });
+      if (!row)
+        differ(
+          `报告 ${key} 在数据库中缺失`,
+          { unit: r.report.unit, period: r.report.period, accepted: r.accepted },
+          null,
+        );
+      else if (
+        row.accepted !== r.accepted ||
+        row.status !== r.report.status ||
+        row.period !== r.report.period ||
+        row.unitName !== r.report.unit
+      ) {
+        differ(
+          `报告 ${key} 内容不一致`,
+          { unit: r.report.unit, period: r.report.period, status: r.report.status, accepted: r.accepted },
+          { unit: row.unitName, period: row.period, status: row.status, accepted: row.accepted },
+        );
       }
     }
     for (const key of setDiff(new Set(dbReports.keys()), new Set(e.reports.keys()))) {
       const row = dbReports.get(key)!;
       // A refusal recorded outside the workflow (an update refused by its validator never reaches the history) is expected.
-      if (row.accepted) differ(`数据库中有已采纳的报告 ${key}，历史中没有`, null, { unit: row.unitName, period: row.period });
+      if (row.accepted)
+        differ(`数据库中有已采纳的报告 ${key}，历史中没有`, null, { unit: row.unitName, period: row.period });
     }
     const dbEsc = new Set(t.escalations.map((x) => x.key));
     for (const k of setDiff(e.escalations, dbEsc)) differ('催办/督办记录在数据库中缺失', k, null);

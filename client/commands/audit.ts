@@ -15,7 +15,11 @@ import { BadInputError } from '../../lib/errors.ts';
 const USAGE = '用法：duban audit timeline <workflowId> | replay [--all|<workflowId>…] | verify [<taskSetId>]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { all: { type: 'boolean' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { all: { type: 'boolean' } },
+  });
   const [sub, ...rest] = positionals;
   if (!sub || !['timeline', 'replay', 'verify'].includes(sub)) throw new BadInputError(USAGE);
   const config = loadConfig();
@@ -48,8 +52,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     }
     const db = await openDatabase(config, { migrate: false });
     try {
-      const sets = rest[0] ? [rest[0]] : (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
-      if (rest[0] && !(await db.prisma.taskSet.findUnique({ where: { id: rest[0] } }))) throw new BadInputError(`没有任务集「${rest[0]}」`);
+      const sets = rest[0]
+        ? [rest[0]]
+        : (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
+      if (rest[0] && !(await db.prisma.taskSet.findUnique({ where: { id: rest[0] } })))
+        throw new BadInputError(`没有任务集「${rest[0]}」`);
       const results = [];
       for (const id of sets) {
         const count = await db.prisma.task.count({ where: { taskSetId: id } });
@@ -62,11 +69,17 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         .map((r) =>
           [
             `任务集 ${r.taskSetId}：${r.tasks} 项，核对 ${r.checked} 项，一致 ${r.agreeing} 项，未启动 ${r.notStarted} 项；邮件 历史 ${r.mailsOrdered} 封 / 发送记录 ${r.mailsRecorded} 封`,
-            ...r.discrepancies.map((d) => `  ✘ 第 ${d.seq} 项（${d.workflowId}）${d.what}：历史 ${JSON.stringify(d.history)}，数据库 ${JSON.stringify(d.database)}`),
+            ...r.discrepancies.map(
+              (d) =>
+                `  ✘ 第 ${d.seq} 项（${d.workflowId}）${d.what}：历史 ${JSON.stringify(d.history)}，数据库 ${JSON.stringify(d.database)}`,
+            ),
           ].join('\n'),
         )
         .join('\n');
-      ctx.result({ ok: bad === 0, taskSets: results }, bad ? `${human}\n数据库与历史不一致之处：${bad}` : `${human}\n数据库与历史一致。`);
+      ctx.result(
+        { ok: bad === 0, taskSets: results },
+        bad ? `${human}\n数据库与历史不一致之处：${bad}` : `${human}\n数据库与历史一致。`,
+      );
       return bad ? 1 : 0;
     } finally {
       await db.close();

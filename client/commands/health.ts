@@ -14,8 +14,17 @@ export async function run(_args: string[], ctx: CommandContext): Promise<number>
     db = await openDatabase(config, { migrate: false }).catch(() => undefined);
     client = await connectClient(config).catch(() => undefined);
     const h = await checkHealth({ config, db, client });
-    const line = (name: string, p: { ok: boolean; detail: string }) => `${p.ok ? '✔' : '✘'} ${name}：${p.detail}`;
-    ctx.result(h, [line('Temporal', h.temporal), line('数据库', h.database), line('SMTP', h.smtp), line('Worker', h.worker)].join('\n'));
+    const line = (name: string, p: { ok: boolean; detail: string }) =>
+      `${p.ok ? '✔' : '✘'} ${name}：${p.detail}`;
+    ctx.result(
+      h,
+      [
+        line('Temporal', h.temporal),
+        line('数据库', h.database),
+        line('SMTP', h.smtp),
+        line('Worker', h.worker),
+      ].join('\n'),
+    );
     return h.ok ? 0 : 1;
   } finally {
     await client?.connection.close();

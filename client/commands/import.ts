@@ -16,7 +16,8 @@ import { progress, type Progress } from '../progress.ts';
 import { importTables, type ImportIssue, type ImportResult } from '../import/index.ts';
 import { FIELD_LABELS } from '../import/diff.ts';
 
-const USAGE = '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--apply] [--json]';
+const USAGE =
+  '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--apply] [--json]';
 /** files above this size get a progress bar */
 const PROGRESS_BYTES = 512 * 1024;
 
@@ -37,7 +38,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const tasksFile = positionals[0];
   if (!tasksFile || positionals.length > 1) throw new BadInputError(`请给出一个任务表文件\n${USAGE}`);
   if (!values.units) throw new BadInputError(`缺少 --units <单位名录文件>\n${USAGE}`);
-  if (!values.year || !/^\d{4}$/.test(values.year)) throw new BadInputError(`缺少或无效的 --year（应为四位数年份，如 2022）\n${USAGE}`);
+  if (!values.year || !/^\d{4}$/.test(values.year))
+    throw new BadInputError(`缺少或无效的 --year（应为四位数年份，如 2022）\n${USAGE}`);
   for (const f of [tasksFile, values.units]) if (!existsSync(f)) throw new BadInputError(`找不到文件 ${f}`);
 
   const big = statSync(tasksFile).size >= PROGRESS_BYTES;
@@ -93,7 +95,8 @@ function where(i: ImportIssue): string {
   return parts.join(' ');
 }
 
-const list = (items: string[], max = 20) => items.slice(0, max).join('、') + (items.length > max ? ` 等 ${items.length} 项` : '');
+const list = (items: string[], max = 20) =>
+  items.slice(0, max).join('、') + (items.length > max ? ` 等 ${items.length} 项` : '');
 
 /** The human rendering: what was imported, or every error, then the differences. */
 export function render(r: ImportResult): string {
@@ -107,21 +110,33 @@ export function render(r: ImportResult): string {
   } else if (r.created) {
     lines.push(`已导入任务集 ${r.taskSetId}「${r.name}」：${r.tasks} 项任务（${cats}），${r.units} 个单位。`);
   } else if (r.applied) {
-    lines.push(`已更新任务集 ${r.taskSetId}「${r.name}」：现有 ${r.tasks} 项任务（${cats}），${r.units} 个单位。`);
+    lines.push(
+      `已更新任务集 ${r.taskSetId}「${r.name}」：现有 ${r.tasks} 项任务（${cats}），${r.units} 个单位。`,
+    );
   } else if (r.pendingApply) {
     lines.push(`任务集 ${r.taskSetId}「${r.name}」已存在，表格与数据库有差异（未写入；加 --apply 应用）：`);
   } else {
-    lines.push(`任务集 ${r.taskSetId}「${r.name}」已是最新：${r.tasks} 项任务（${cats}），${r.units} 个单位，无改动。`);
+    lines.push(
+      `任务集 ${r.taskSetId}「${r.name}」已是最新：${r.tasks} 项任务（${cats}），${r.units} 个单位，无改动。`,
+    );
   }
   if (!r.errors.length && !r.created) {
     const d = r.diff;
     if (d.added.length) lines.push(`  新增任务 ${d.added.length} 项：${list(d.added)}`);
-    if (d.changed.length) lines.push(`  修改任务 ${d.changed.length} 项：${list(d.changed.map((c) => `${c.seq}（${c.fields.map((f) => FIELD_LABELS[f] ?? f).join('、')}）`))}`);
+    if (d.changed.length)
+      lines.push(
+        `  修改任务 ${d.changed.length} 项：${list(d.changed.map((c) => `${c.seq}（${c.fields.map((f) => FIELD_LABELS[f] ?? f).join('、')}）`))}`,
+      );
     if (d.removed.length) lines.push(`  删除任务 ${d.removed.length} 项：${list(d.removed)}`);
-    if (d.blocked.length) lines.push(`  工作流已启动、导入不改动的任务 ${d.blocked.length} 项：${list(d.blocked.map((b) => b.seq))}`);
+    if (d.blocked.length)
+      lines.push(
+        `  工作流已启动、导入不改动的任务 ${d.blocked.length} 项：${list(d.blocked.map((b) => b.seq))}`,
+      );
     const u = d.units;
     if (u.added.length + u.changed.length + u.removed.length) {
-      lines.push(`  单位：新增 ${u.added.length}，修改 ${u.changed.length}，删除 ${u.removed.length}${u.changed.length ? `（修改：${list(u.changed, 10)}）` : ''}`);
+      lines.push(
+        `  单位：新增 ${u.added.length}，修改 ${u.changed.length}，删除 ${u.removed.length}${u.changed.length ? `（修改：${list(u.changed, 10)}）` : ''}`,
+      );
     }
   }
   if (r.warnings.length) {

@@ -7,16 +7,20 @@ import { type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { parseContract, parseReply } from '../../lib/mail/parse.ts';
 
-const USAGE = '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';
+const USAGE =
+  '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';
 
 async function readEml(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
-    throw new BadInputError(`无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`, {
-      error: '无法读取邮件文件',
-      file,
-    });
+    throw new BadInputError(
+      `无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`,
+      {
+        error: '无法读取邮件文件',
+        file,
+      },
+    );
   }
 }
 
@@ -63,22 +67,33 @@ async function ingest(args: string[], ctx: CommandContext): Promise<number> {
   for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
   ctx.result(
     { messages: results.length, counts, results },
-    results.map((r) => `${r.file}：${OUTCOME_LABEL[r.outcome] ?? r.outcome}${r.duplicate ? '（此前已处理，未重复处理）' : ''}${r.reason ? `\u3000${r.reason}` : ''}`).join('\n'),
+    results
+      .map(
+        (r) =>
+          `${r.file}：${OUTCOME_LABEL[r.outcome] ?? r.outcome}${r.duplicate ? '（此前已处理，未重复处理）' : ''}${r.reason ? `\u3000${r.reason}` : ''}`,
+      )
+      .join('\n'),
   );
   return results.some((r) => r.outcome === 'pending') ? 1 : 0;
 }
 
 async function apply(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { by: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { by: { type: 'string' } },
+  });
   const id = Number(positionals[0]);
-  if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0) throw new BadInputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
+  if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0)
+    throw new BadInputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
   if (!values.by?.trim()) throw new BadInputError(`请用 --by 写明核实人。${USAGE}`);
   const { applyHeldMessage } = await import('../inbox/ingest-files.ts');
   let outcome;
   try {
     outcome = await applyHeldMessage(id, values.by.trim());
   } catch (err) {
-    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message)) throw new BadInputError((err as Error).message);
+    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message))
+      throw new BadInputError((err as Error).message);
     throw err;
   }
   ctx.result(outcome, `收件 ${id} 已放行：${outcome.workflowId} ${outcome.unit} ${outcome.period}`);

@@ -7,31 +7,54 @@ import { renderHtml, renderMarkdown, renderXlsx } from '../report/render.ts';
 import { type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
-const USAGE = '用法：duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>] [--as-of YYYY-MM-DD]';
+const USAGE =
+  '用法：duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>] [--as-of YYYY-MM-DD]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals, values } = parseCommandArgs(
     args,
-    { kind: { type: 'string', default: 'midyear' }, format: { type: 'string', default: 'md' }, out: { type: 'string' }, 'as-of': { type: 'string' } },
+    {
+      kind: { type: 'string', default: 'midyear' },
+      format: { type: 'string', default: 'md' },
+      out: { type: 'string' },
+      'as-of': { type: 'string' },
+    },
     USAGE,
   );
   const taskSetId = positionals[0];
   if (!taskSetId) throw new BadInputError(USAGE);
-  if (values.kind !== 'midyear' && values.kind !== 'final') throw new BadInputError(`--kind 应为 midyear（半年）或 final（全年），而不是「${values.kind}」`);
+  if (values.kind !== 'midyear' && values.kind !== 'final')
+    throw new BadInputError(`--kind 应为 midyear（半年）或 final（全年），而不是「${values.kind}」`);
   const format = ctx.json ? 'json' : values.format!;
-  if (!['md', 'html', 'xlsx', 'json'].includes(format)) throw new BadInputError(`--format 应为 md、html、xlsx 或 json，而不是「${format}」`);
-  if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of'])) throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${values['as-of']}」`);
+  if (!['md', 'html', 'xlsx', 'json'].includes(format))
+    throw new BadInputError(`--format 应为 md、html、xlsx 或 json，而不是「${format}」`);
+  if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of']))
+    throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${values['as-of']}」`);
   if (format === 'xlsx' && !values.out) throw new BadInputError('XLSX 为二进制文件，请用 --out 指定输出文件');
 
   const db = await openDatabase(loadConfig(), { migrate: false });
   try {
     const rep = await buildReport(db.prisma, taskSetId, values.kind as ReportKind, values['as-of']);
     if (!rep) throw new BadInputError(`没有任务集「${taskSetId}」`);
-    const body = format === 'md' ? renderMarkdown(rep) : format === 'html' ? renderHtml(rep) : format === 'xlsx' ? await renderXlsx(rep) : JSON.stringify(rep, null, 2) + '\n';
+    const body =
+      format === 'md'
+        ? renderMarkdown(rep)
+        : format === 'html'
+          ? renderHtml(rep)
+          : format === 'xlsx'
+            ? await renderXlsx(rep)
+            : JSON.stringify(rep, null, 2) + '\n';
     if (values.out) {
       writeFileSync(values.out, body);
       ctx.say(`已写入 ${values.out}：${rep.title}（${rep.tasks} 项）`);
-      if (ctx.json) ctx.result({ out: values.out, title: rep.title, tasks: rep.tasks, byStatus: rep.byStatus, verdicts: rep.verdicts });
+      if (ctx.json)
+        ctx.result({
+          out: values.out,
+          title: rep.title,
+          tasks: rep.tasks,
+          byStatus: rep.byStatus,
+          verdicts: rep.verdicts,
+        });
     } else {
       process.stdout.write(body);
     }

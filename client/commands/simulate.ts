@@ -8,7 +8,8 @@ import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear } from '../simulate/simulate.ts';
 
-const USAGE = '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
+const USAGE =
+  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -25,7 +26,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (positionals.length) throw new BadInputError(USAGE);
   if (!values.tasks || !values.units || !values.year) throw new BadInputError(USAGE);
   if (!/^\d{4}$/.test(values.year)) throw new BadInputError(`--year 应为四位年份，收到「${values.year}」`);
-  for (const [flag, file] of [['--tasks', values.tasks], ['--units', values.units], ['--replies', values.replies]] as const) {
+  for (const [flag, file] of [
+    ['--tasks', values.tasks],
+    ['--units', values.units],
+    ['--replies', values.replies],
+  ] as const) {
     if (file && !existsSync(file)) throw new BadInputError(`${flag} 指向的文件不存在：${file}`, { file });
   }
   installQuietRuntime();
@@ -51,11 +56,16 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       [
         `模拟完成（用时 ${(r.wallMs / 1000).toFixed(1)} 秒）：${r.tasks} 项任务，发出邮件 ${r.mails} 封，催办 ${r.reminders} 次，督办 ${r.escalations} 次`,
         `评定：完成 ${v['完成']}，部分完成 ${v['部分完成']}，未完成 ${v['未完成']}`,
-        ...Object.entries(r.byCategory).map(([c, n]) => `  ${c}：完成 ${n['完成']}，部分完成 ${n['部分完成']}，未完成 ${n['未完成']}`),
+        ...Object.entries(r.byCategory).map(
+          ([c, n]) => `  ${c}：完成 ${n['完成']}，部分完成 ${n['部分完成']}，未完成 ${n['未完成']}`,
+        ),
         `回复 ${r.replies.lines} 条，采纳 ${r.replies.accepted}，拒收 ${r.replies.refused}`,
         ...r.warnings.map((w) => `注意：${w}`),
         '',
-        ...r.rows.map((row) => `${row.seq.padEnd(4)} ${row.verdict ?? '—'}  ${row.leadUnits.join('、')}  ${row.task.slice(0, 24)}`),
+        ...r.rows.map(
+          (row) =>
+            `${row.seq.padEnd(4)} ${row.verdict ?? '—'}  ${row.leadUnits.join('、')}  ${row.task.slice(0, 24)}`,
+        ),
       ].join('\n'),
     );
     return EXIT_OK;

@@ -17,13 +17,19 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    const set = await db.prisma.taskSet.findUnique({ where: { id: taskSetId }, include: { _count: { select: { tasks: true } } } });
+    const set = await db.prisma.taskSet.findUnique({
+      where: { id: taskSetId },
+      include: { _count: { select: { tasks: true } } },
+    });
     if (!set) {
       const known = (await db.prisma.taskSet.findMany({ select: { id: true } })).map((s) => s.id);
-      throw new BadInputError(`没有任务集「${taskSetId}」${known.length ? `；已有：${known.join('、')}` : '；请先 duban import'}`, {
-        taskSetId,
-        known,
-      });
+      throw new BadInputError(
+        `没有任务集「${taskSetId}」${known.length ? `；已有：${known.join('、')}` : '；请先 duban import'}`,
+        {
+          taskSetId,
+          known,
+        },
+      );
     }
     const client = await connectClient(config);
     try {

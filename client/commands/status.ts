@@ -18,15 +18,31 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   // read-only: status is also an auditor's command, so it applies no migrations
   const db = await openDatabase(loadConfig(), { migrate: false });
   try {
-    const sets = await db.prisma.taskSet.findMany({ where: taskSetId ? { id: taskSetId } : {}, orderBy: { createdAt: 'asc' } });
+    const sets = await db.prisma.taskSet.findMany({
+      where: taskSetId ? { id: taskSetId } : {},
+      orderBy: { createdAt: 'asc' },
+    });
     if (taskSetId && !sets.length) throw new BadInputError(`没有任务集「${taskSetId}」`, { taskSetId });
     const out = [];
     const lines: string[] = [];
     for (const s of sets) {
-      const byState = await db.prisma.task.groupBy({ by: ['state'], where: { taskSetId: s.id }, _count: true });
-      const byLight = await db.prisma.task.groupBy({ by: ['light'], where: { taskSetId: s.id }, _count: true });
-      const verdicts = await db.prisma.verdict.groupBy({ by: ['final'], where: { task: { taskSetId: s.id } }, _count: true });
-      const count = <T extends { _count: number }>(rows: T[], k: keyof T) => Object.fromEntries(rows.map((r) => [r[k] as string, r._count]));
+      const byState = await db.prisma.task.groupBy({
+        by: ['state'],
+        where: { taskSetId: s.id },
+        _count: true,
+      });
+      const byLight = await db.prisma.task.groupBy({
+        by: ['light'],
+        where: { taskSetId: s.id },
+        _count: true,
+      });
+      const verdicts = await db.prisma.verdict.groupBy({
+        by: ['final'],
+        where: { task: { taskSetId: s.id } },
+        _count: true,
+      });
+      const count = <T extends { _count: number }>(rows: T[], k: keyof T) =>
+        Object.fromEntries(rows.map((r) => [r[k] as string, r._count]));
       const entry: Record<string, unknown> = {
         taskSetId: s.id,
         name: s.name,
@@ -39,14 +55,29 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       };
       lines.push(
         `${s.id}  ${s.name}（${s.year}年）共 ${entry.tasks} 项` +
-          `  状态：${Object.entries(entry.byState as object).map(([k, v]) => `${k} ${v}`).join('，') || '—'}` +
-          `  亮灯：${Object.entries(entry.byLight as object).map(([k, v]) => `${LIGHT[k] ?? k} ${v}`).join('，') || '—'}` +
-          (verdicts.length ? `  评定：${Object.entries(entry.verdicts as object).map(([k, v]) => `${k} ${v}`).join('，')}` : ''),
+          `  状态：${
+            Object.entries(entry.byState as object)
+              .map(([k, v]) => `${k} ${v}`)
+              .join('，') || '—'
+          }` +
+          `  亮灯：${
+            Object.entries(entry.byLight as object)
+              .map(([k, v]) => `${LIGHT[k] ?? k} ${v}`)
+              .join('，') || '—'
+          }` +
+          (verdicts.length
+            ? `  评定：${Object.entries(entry.verdicts as object)
+                .map(([k, v]) => `${k} ${v}`)
+                .join('，')}`
+            : ''),
       );
       if (taskSetId) {
         const tasks = await db.prisma.task.findMany({
           where: { taskSetId: s.id },
-          include: { assignments: { where: { active: true, role: 'lead' }, include: { unit: true } }, verdict: true },
+          include: {
+            assignments: { where: { active: true, role: 'lead' }, include: { unit: true } },
+            verdict: true,
+          },
           orderBy: { id: 'asc' },
         });
         entry.rows = tasks.map((t) => ({
@@ -67,7 +98,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           lines.push(
             `${t.seq.padEnd(5)}  ${LIGHT[t.light] ?? t.light}  ${t.state.padEnd(4, '　')}  ${(day(t.nextDue) ?? '—').padEnd(10)}  ` +
               `${t.text.length > 28 ? t.text.slice(0, 28) + '…' : t.text}${t.verdict ? `【${t.verdict.final}】` : ''}` +
-              (t.lastReport ? `\n${' '.repeat(30)}${t.lastReport.length > 60 ? t.lastReport.slice(0, 60) + '…' : t.lastReport}` : ''),
+              (t.lastReport
+                ? `\n${' '.repeat(30)}${t.lastReport.length > 60 ? t.lastReport.slice(0, 60) + '…' : t.lastReport}`
+                : ''),
           );
         }
       }

@@ -4,7 +4,13 @@
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { connectClient } from '../../lib/temporal.ts';
-import { performOfficeAction, taskState, taskWorkflowId, OfficeActionError, type OfficeAction } from '../office/actions.ts';
+import {
+  performOfficeAction,
+  taskState,
+  taskWorkflowId,
+  OfficeActionError,
+  type OfficeAction,
+} from '../office/actions.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import type { Verdict } from '../../workflows/types.ts';
@@ -21,7 +27,11 @@ const USAGE = [
   '  verdict [--verdict 完成|部分完成|未完成] [--reason <理由>]   确认（不带 --verdict）或改定评定',
 ].join('\n');
 
-const list = (v: string | undefined) => (v ?? '').split(/[、，,;；\s]+/).map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(/[、，,;；\s]+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 function need(value: string | undefined, flag: string): string {
   if (!value?.trim()) throw new BadInputError(`缺少 ${flag}\n${USAGE}`);
@@ -60,15 +70,27 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       act = { action, reportKey: need(v.report, '--report'), reason: need(v.reason, '--reason') };
       break;
     case 'extension':
-      if (Boolean(v.approve) === Boolean(v.refuse)) throw new BadInputError(`请用 --approve 或 --refuse 之一\n${USAGE}`);
-      act = { action, key: need(v.key, '--key'), approve: Boolean(v.approve), ...(v.reason ? { reason: v.reason } : {}) };
+      if (Boolean(v.approve) === Boolean(v.refuse))
+        throw new BadInputError(`请用 --approve 或 --refuse 之一\n${USAGE}`);
+      act = {
+        action,
+        key: need(v.key, '--key'),
+        approve: Boolean(v.approve),
+        ...(v.reason ? { reason: v.reason } : {}),
+      };
       break;
     case 'extend':
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.to ?? '')) throw new BadInputError(`--to 应为日期 YYYY-MM-DD\n${USAGE}`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(v.to ?? ''))
+        throw new BadInputError(`--to 应为日期 YYYY-MM-DD\n${USAGE}`);
       act = { action, newDeadline: v.to!, reason: need(v.reason, '--reason') };
       break;
     case 'reassign':
-      act = { action, lead: list(need(v.lead, '--lead')), co: list(v.co), reason: need(v.reason, '--reason') };
+      act = {
+        action,
+        lead: list(need(v.lead, '--lead')),
+        co: list(v.co),
+        reason: need(v.reason, '--reason'),
+      };
       break;
     case 'suspend':
     case 'resume':
@@ -76,7 +98,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       act = { action, reason: need(v.reason, '--reason') };
       break;
     case 'verdict':
-      act = { action, ...(v.verdict ? { verdict: v.verdict as Verdict } : {}), ...(v.reason ? { reason: v.reason } : {}) };
+      act = {
+        action,
+        ...(v.verdict ? { verdict: v.verdict as Verdict } : {}),
+        ...(v.reason ? { reason: v.reason } : {}),
+      };
       break;
     default:
       throw new BadInputError(`未知动作「${action}」\n${USAGE}`);
@@ -91,14 +117,23 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     }
     const db = await openDatabase(config, { migrate: false });
     try {
-      const outcome = await performOfficeAction({ client, prisma: db.prisma }, workflowId, act, need(v.by, '--by'));
-      ctx.result({ workflowId, action, ...outcome }, outcome.duplicate ? `${workflowId}：此前已办理，未重复执行` : `${workflowId}：已办理（${action}）`);
+      const outcome = await performOfficeAction(
+        { client, prisma: db.prisma },
+        workflowId,
+        act,
+        need(v.by, '--by'),
+      );
+      ctx.result(
+        { workflowId, action, ...outcome },
+        outcome.duplicate ? `${workflowId}：此前已办理，未重复执行` : `${workflowId}：已办理（${action}）`,
+      );
       return 0;
     } finally {
       await db.close();
     }
   } catch (err) {
-    if (err instanceof OfficeActionError) throw new BadInputError(err.message, { workflowId, action, accepted: false, reason: err.message });
+    if (err instanceof OfficeActionError)
+      throw new BadInputError(err.message, { workflowId, action, accepted: false, reason: err.message });
     throw err;
   } finally {
     await client.connection.close();

@@ -12,7 +12,12 @@ export async function run(_args: string[], ctx: CommandContext): Promise<number>
   const db = await openDatabase(config);
   const client = await connectClient(config);
   try {
-    const web = await startWebServer({ config, db, client, handlers: webHandlers({ config, prisma: db.prisma, client }) });
+    const web = await startWebServer({
+      config,
+      db,
+      client,
+      handlers: webHandlers({ config, prisma: db.prisma, client }),
+    });
     ctx.say(`网页已启动：${web.url}`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', () => resolve());

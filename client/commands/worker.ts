@@ -11,7 +11,9 @@ export async function run(_args: string[], ctx: CommandContext): Promise<number>
   const db = await openDatabase(config);
   try {
     const w = await runWorker(config, db);
-    ctx.say(`worker 已启动：${config.temporal.address}，命名空间 ${config.temporal.namespace}，任务队列 ${config.temporal.taskQueue}`);
+    ctx.say(
+      `worker 已启动：${config.temporal.address}，命名空间 ${config.temporal.namespace}，任务队列 ${config.temporal.taskQueue}`,
+    );
     const stop = () => void w.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -47,7 +47,17 @@ export async function loadExisting(db: Database, taskSetId: string): Promise<Exi
     (a.role === 'lead' ? entry.lead : entry.co).push(unitName.get(a.unitId)!);
     byTask.set(a.taskId, entry);
   }
-  type TaskRow = { id: number; seq: string; category: string; group: string | null; text: string; deadline: string; continuing: boolean; attributes: unknown; state: string };
+  type TaskRow = {
+    id: number;
+    seq: string;
+    category: string;
+    group: string | null;
+    text: string;
+    deadline: string;
+    continuing: boolean;
+    attributes: unknown;
+    state: string;
+  };
   return {
     id: set.id,
     name: set.name,
@@ -72,7 +82,9 @@ export async function loadExisting(db: Database, taskSetId: string): Promise<Exi
       text: t.text,
       deadline: t.deadline,
       continuing: t.continuing,
-      attributes: (typeof t.attributes === 'string' ? JSON.parse(t.attributes) : (t.attributes ?? {})) as Record<string, string>,
+      attributes: (typeof t.attributes === 'string'
+        ? JSON.parse(t.attributes)
+        : (t.attributes ?? {})) as Record<string, string>,
       lead: byTask.get(t.id)?.lead ?? [],
       co: byTask.get(t.id)?.co ?? [],
       state: t.state,
@@ -140,7 +152,13 @@ export async function applyImport(db: Database, input: ApplyInput): Promise<Impo
       });
     } else {
       await tx.taskSet.create({
-        data: { id: taskSetId, name: input.name, year: input.year, sourceFile: input.sourceFile, sourceHash: input.sourceHash },
+        data: {
+          id: taskSetId,
+          name: input.name,
+          year: input.year,
+          sourceFile: input.sourceFile,
+          sourceHash: input.sourceHash,
+        },
       });
     }
 
@@ -148,7 +166,10 @@ export async function applyImport(db: Database, input: ApplyInput): Promise<Impo
     const unitId = new Map<string, number>((existing?.units ?? []).map((u) => [u.name, u.id]));
     const addedUnits = diff.units.added.map((n) => ({ taskSetId, ...unitData(nextUnitByName.get(n)!) }));
     if (addedUnits.length) {
-      const created = await tx.unit.createManyAndReturn({ data: addedUnits, select: { id: true, name: true } });
+      const created = await tx.unit.createManyAndReturn({
+        data: addedUnits,
+        select: { id: true, name: true },
+      });
       for (const u of created) unitId.set(u.name, u.id);
     }
     for (const n of diff.units.changed) {
@@ -240,7 +261,11 @@ interface NewAssignment {
  * (see bench/import.ts). Same SQL on PostgreSQL and PGlite. updatedAt is
  * set here because Prisma's @updatedAt is filled in by the client, not SQL.
  */
-async function insertTasks(tx: Tx, taskSetId: string, tasks: ParsedTask[]): Promise<{ id: number; seq: string }[]> {
+async function insertTasks(
+  tx: Tx,
+  taskSetId: string,
+  tasks: ParsedTask[],
+): Promise<{ id: number; seq: string }[]> {
   return tx.$queryRawUnsafe<{ id: number; seq: string }[]>(
     `INSERT INTO "Task" ("taskSetId", "seq", "category", "group", "text", "deadline", "continuing", "deadlineRaw", "attributes", "sourceRow", "workflowId", "updatedAt")
      SELECT $1, x.seq, x.category, x.grp, x.text, x.deadline::date, x.continuing, x.raw, x.attributes::jsonb, x.row, x.wf, (now() AT TIME ZONE 'UTC')

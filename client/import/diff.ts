@@ -20,7 +20,10 @@ export interface ExistingTask {
   state: string;
 }
 
-export type ExistingUnit = Pick<DirectoryUnit, 'code' | 'name' | 'aliases' | 'type' | 'emails' | 'leaderEmails' | 'members' | 'attributes'>;
+export type ExistingUnit = Pick<
+  DirectoryUnit,
+  'code' | 'name' | 'aliases' | 'type' | 'emails' | 'leaderEmails' | 'members' | 'attributes'
+>;
 
 export const NOT_STARTED = '未启动';
 
@@ -40,7 +43,15 @@ export function taskChanges(next: ParsedTask, old: ExistingTask): string[] {
 }
 
 export function unitChanged(next: ExistingUnit, old: ExistingUnit): boolean {
-  const pick = (u: ExistingUnit) => [u.code, [...u.aliases].sort(), u.type, u.emails, u.leaderEmails, [...u.members].sort(), u.attributes];
+  const pick = (u: ExistingUnit) => [
+    u.code,
+    [...u.aliases].sort(),
+    u.type,
+    u.emails,
+    u.leaderEmails,
+    [...u.members].sort(),
+    u.attributes,
+  ];
   return stableJson(pick(next)) !== stableJson(pick(old));
 }
 
@@ -50,7 +61,13 @@ export function diffTables(
   nextUnits: ExistingUnit[],
   oldUnits: ExistingUnit[],
 ): ImportDiff {
-  const diff: ImportDiff = { added: [], changed: [], removed: [], blocked: [], units: { added: [], changed: [], removed: [] } };
+  const diff: ImportDiff = {
+    added: [],
+    changed: [],
+    removed: [],
+    blocked: [],
+    units: { added: [], changed: [], removed: [] },
+  };
   const oldBySeq = new Map(oldTasks.map((t) => [t.seq, t]));
   const nextSeqs = new Set<string>();
   for (const t of nextTasks) {
@@ -63,7 +80,8 @@ export function diffTables(
     const fields = taskChanges(t, old);
     if (fields.length === 0) continue;
     const change: TaskChange = { seq: t.seq, fields };
-    if (old.state !== NOT_STARTED) diff.blocked.push({ seq: t.seq, state: old.state, change: 'changed', fields });
+    if (old.state !== NOT_STARTED)
+      diff.blocked.push({ seq: t.seq, state: old.state, change: 'changed', fields });
     else diff.changed.push(change);
   }
   for (const old of oldTasks) {
@@ -84,7 +102,13 @@ export function diffTables(
 
 export function diffIsEmpty(d: ImportDiff): boolean {
   return (
-    d.added.length + d.changed.length + d.removed.length + d.units.added.length + d.units.changed.length + d.units.removed.length === 0
+    d.added.length +
+      d.changed.length +
+      d.removed.length +
+      d.units.added.length +
+      d.units.changed.length +
+      d.units.removed.length ===
+    0
   );
 }
 

@@ -89,7 +89,7 @@ export class UnitDirectory {
     }
     if (best[n] === Infinity) return undefined;
     const parts: string[] = [];
-    for (let j = n; j > 0; ) {
+    for (let j = n; j > 0;) {
       const p = prev[j]!;
       parts.unshift(p.key);
       j = p.from;
@@ -102,7 +102,7 @@ export class UnitDirectory {
     const known: string[] = [];
     const unknown: string[] = [];
     let pending = '';
-    for (let i = 0; i < key.length; ) {
+    for (let i = 0; i < key.length;) {
       const k = (this.byFirst.get(key[i]!) ?? []).find((c) => key.startsWith(c, i));
       if (k) {
         if (pending) unknown.push(pending);
@@ -162,8 +162,12 @@ export class UnitDirectory {
 }
 
 export function unknownUnitMessage(u: CellResolution['unknown'][number]): string {
-  const head = u.within ? `「${u.within}」中的「${u.piece}」不是单位名录中的单位` : `单位名录中没有「${u.piece}」`;
-  return u.suggestions.length ? `${head}；最接近的是：${u.suggestions.join('、')}` : `${head}；请检查名称，或在单位名录中补充该单位（可用“别名”列）`;
+  const head = u.within
+    ? `「${u.within}」中的「${u.piece}」不是单位名录中的单位`
+    : `单位名录中没有「${u.piece}」`;
+  return u.suggestions.length
+    ? `${head}；最接近的是：${u.suggestions.join('、')}`
+    : `${head}；请检查名称，或在单位名录中补充该单位（可用“别名”列）`;
 }
 
 export interface DirectoryReadResult {
@@ -194,7 +198,14 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
         if (looksLikeHeader(cells, UNIT_FIELDS)) {
           header = matchHeaders(cells, UNIT_FIELDS);
           for (const spec of header.missing) {
-            errors.push(issue(row, spec.label, null, `单位名录缺少必需的列「${spec.label}」（可写作 ${headerHint(spec)}）`));
+            errors.push(
+              issue(
+                row,
+                spec.label,
+                null,
+                `单位名录缺少必需的列「${spec.label}」（可写作 ${headerHint(spec)}）`,
+              ),
+            );
           }
           if (header.missing.length) break;
         } else if (row > MAX_HEADER_SEARCH) {
@@ -222,7 +233,8 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
       const addresses = (f: UnitField) => {
         const list = splitEmails(get(f));
         for (const a of list) {
-          if (!EMAIL_PATTERN.test(a)) errors.push(issue(row, label(f), a, `「${a}」不是有效的邮箱地址（应形如 name@example.gov.cn）`));
+          if (!EMAIL_PATTERN.test(a))
+            errors.push(issue(row, label(f), a, `「${a}」不是有效的邮箱地址（应形如 name@example.gov.cn）`));
         }
         return list.filter((a) => EMAIL_PATTERN.test(a));
       };
@@ -245,7 +257,12 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
       const clash = directory.add(unit);
       if (clash) {
         errors.push(
-          issue(row, label('name'), clash.clash, `单位名称或别名「${clash.clash}」与第 ${clash.holder.sourceRow} 行的「${clash.holder.name}」重复`),
+          issue(
+            row,
+            label('name'),
+            clash.clash,
+            `单位名称或别名「${clash.clash}」与第 ${clash.holder.sourceRow} 行的「${clash.holder.name}」重复`,
+          ),
         );
         continue;
       }
@@ -253,7 +270,14 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
       const members = splitUnitCell(get('members'));
       if (members.length) {
         if (type !== '集合') {
-          warnings.push(issue(row, label('members'), get('members'), `「${name}」不是集合（类型不是“集合”），其成员单位列被忽略`));
+          warnings.push(
+            issue(
+              row,
+              label('members'),
+              get('members'),
+              `「${name}」不是集合（类型不是“集合”），其成员单位列被忽略`,
+            ),
+          );
         } else {
           pendingMembers.push({ unit, names: members, column: label('members') });
         }
@@ -271,7 +295,12 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
   }
   if (!header) {
     errors.push(
-      issue(null, '单位名称', null, `在前 ${MAX_HEADER_SEARCH} 行中找不到单位名录的表头；应有「单位名称」列，以及单位代码、类型、联系邮箱、分管领导邮箱等列`),
+      issue(
+        null,
+        '单位名称',
+        null,
+        `在前 ${MAX_HEADER_SEARCH} 行中找不到单位名录的表头；应有「单位名称」列，以及单位代码、类型、联系邮箱、分管领导邮箱等列`,
+      ),
     );
     return { directory, errors, warnings };
   }

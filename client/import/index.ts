@@ -17,7 +17,14 @@ import { readTaskTable } from './tasks.ts';
 import type { ImportDiff, ImportIssue, ImportProgress, ImportResult } from './types.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
-export type { ImportDiff, ImportIssue, ImportProgress, ImportResult, ParsedTask, DirectoryUnit } from './types.ts';
+export type {
+  ImportDiff,
+  ImportIssue,
+  ImportProgress,
+  ImportResult,
+  ParsedTask,
+  DirectoryUnit,
+} from './types.ts';
 export { parseDeadline } from './deadline.ts';
 export { workflowIdFor } from './apply.ts';
 
@@ -56,7 +63,9 @@ export function taskSetIdFor(year: number, name: string): string {
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   const plain = /^[\x20-\x7e]+$/.test(name.normalize('NFKC')) && ascii.length > 0;
-  const slug = plain ? ascii.slice(0, 40).replace(/-+$/, '') : createHash('sha256').update(name.normalize('NFKC').trim()).digest('hex').slice(0, 8);
+  const slug = plain
+    ? ascii.slice(0, 40).replace(/-+$/, '')
+    : createHash('sha256').update(name.normalize('NFKC').trim()).digest('hex').slice(0, 8);
   const id = slug.startsWith(`${year}-`) || slug === String(year) ? slug : `${year}-${slug}`;
   return id;
 }
@@ -76,9 +85,12 @@ export async function importTables(db: Database, options: ImportOptions): Promis
   const started = Date.now();
   const rssStart = process.memoryUsage().rss;
   const { year } = options;
-  if (!Number.isInteger(year) || year < 2000 || year > 2100) throw new ImportOptionsError(`年份「${year}」无效；应为四位数年份，如 2022`);
+  if (!Number.isInteger(year) || year < 2000 || year > 2100)
+    throw new ImportOptionsError(`年份「${year}」无效；应为四位数年份，如 2022`);
   if (options.id !== undefined && !ID_PATTERN.test(options.id)) {
-    throw new ImportOptionsError(`任务集编号「${options.id}」无效；只能用小写字母、数字和连字符，如 2022-shapingba`);
+    throw new ImportOptionsError(
+      `任务集编号「${options.id}」无效；只能用小写字母、数字和连字符，如 2022-shapingba`,
+    );
   }
   const progress = options.onProgress;
 
@@ -87,35 +99,60 @@ export async function importTables(db: Database, options: ImportOptions): Promis
   const warnings: ImportIssue[] = [...dir.warnings];
 
   let bytes = 0;
-  const size = await stat(options.tasksFile).then((s) => s.size, () => 0);
+  const size = await stat(options.tasksFile).then(
+    (s) => s.size,
+    () => 0,
+  );
   // Without a usable directory every unit of the table would be "unknown":
   // report the directory's problem alone rather than a flood of follow-ups.
   const noDirectory = dir.directory.units.length === 0;
   if (noDirectory && dir.errors.length === 0) {
-    errors.push({ file: path.basename(options.unitsFile), row: null, column: null, value: null, message: '单位名录中没有任何单位' });
+    errors.push({
+      file: path.basename(options.unitsFile),
+      row: null,
+      column: null,
+      value: null,
+      message: '单位名录中没有任何单位',
+    });
   }
   const table = noDirectory
     ? { tasks: [], errors: [], warnings: [], title: undefined, rows: 0 }
     : await readTaskTable(options.tasksFile, {
-    year,
-    directory: dir.directory,
-    sheet: options.sheet,
-    onBytes: (n) => {
-      bytes += n;
-      progress?.({ phase: 'read', done: bytes, total: size, unit: 'bytes', file: options.tasksFile });
-    },
-  });
+        year,
+        directory: dir.directory,
+        sheet: options.sheet,
+        onBytes: (n) => {
+          bytes += n;
+          progress?.({ phase: 'read', done: bytes, total: size, unit: 'bytes', file: options.tasksFile });
+        },
+      });
   errors.push(...table.errors);
   warnings.push(...table.warnings);
   if (!noDirectory && table.tasks.length === 0 && table.errors.length === 0) {
-    errors.push({ file: path.basename(options.tasksFile), row: null, column: null, value: null, message: '任务表中没有任何任务' });
+    errors.push({
+      file: path.basename(options.tasksFile),
+      row: null,
+      column: null,
+      value: null,
+      message: '任务表中没有任何任务',
+    });
   }
 
-  const name = (options.name ?? table.title ?? path.basename(options.tasksFile, path.extname(options.tasksFile))).trim();
+  const name = (
+    options.name ??
+    table.title ??
+    path.basename(options.tasksFile, path.extname(options.tasksFile))
+  ).trim();
   const taskSetId = options.id ?? taskSetIdFor(year, name);
   const byCategory: Record<string, number> = {};
   for (const t of table.tasks) byCategory[t.category] = (byCategory[t.category] ?? 0) + 1;
-  const emptyDiff: ImportDiff = { added: [], changed: [], removed: [], blocked: [], units: { added: [], changed: [], removed: [] } };
+  const emptyDiff: ImportDiff = {
+    added: [],
+    changed: [],
+    removed: [],
+    blocked: [],
+    units: { added: [], changed: [], removed: [] },
+  };
   const result: ImportResult = {
     taskSetId,
     name,
@@ -142,7 +179,9 @@ export async function importTables(db: Database, options: ImportOptions): Promis
 
   const existing = await loadExisting(db, taskSetId);
   if (existing && existing.year !== year) {
-    throw new ImportOptionsError(`任务集 ${taskSetId} 已存在，年份是 ${existing.year}，与 --year ${year} 不符`);
+    throw new ImportOptionsError(
+      `任务集 ${taskSetId} 已存在，年份是 ${existing.year}，与 --year ${year} 不符`,
+    );
   }
   const nextUnits: ExistingUnit[] = dir.directory.units;
   const diff = diffTables(table.tasks, existing?.tasks ?? [], nextUnits, existing?.units ?? []);
@@ -218,7 +257,10 @@ export const SAMPLE_NAME = '沙坪坝区2022年政府工作报告目标任务分
 export async function ensureSampleImported(db: Database): Promise<{ taskSetId: string; imported: boolean }> {
   const first = await db.prisma.taskSet.findFirst({ orderBy: { createdAt: 'asc' }, select: { id: true } });
   if (first) {
-    const sample = await db.prisma.taskSet.findUnique({ where: { id: SAMPLE_TASK_SET_ID }, select: { id: true } });
+    const sample = await db.prisma.taskSet.findUnique({
+      where: { id: SAMPLE_TASK_SET_ID },
+      select: { id: true },
+    });
     return { taskSetId: sample?.id ?? first.id, imported: false };
   }
   let result: ImportResult;
@@ -233,12 +275,17 @@ export async function ensureSampleImported(db: Database): Promise<{ taskSetId: s
     });
   } catch (err) {
     // Another process seeding at the same moment wins the unique id; that is success.
-    const raced = await db.prisma.taskSet.findUnique({ where: { id: SAMPLE_TASK_SET_ID }, select: { id: true } });
+    const raced = await db.prisma.taskSet.findUnique({
+      where: { id: SAMPLE_TASK_SET_ID },
+      select: { id: true },
+    });
     if (raced) return { taskSetId: raced.id, imported: false };
     throw err;
   }
   if (result.errors.length) {
-    throw new Error(`示例数据导入失败：${result.errors.map((e) => `${e.file} 第 ${e.row} 行 ${e.column ?? ''}：${e.message}`).join('；')}`);
+    throw new Error(
+      `示例数据导入失败：${result.errors.map((e) => `${e.file} 第 ${e.row} 行 ${e.column ?? ''}：${e.message}`).join('；')}`,
+    );
   }
   return { taskSetId: result.taskSetId, imported: result.applied };
 }

@@ -44,7 +44,10 @@ export interface ReadOptions {
   onBytes?: (bytes: number) => void;
 }
 
-export async function openTable(file: string, options: ReadOptions = {}): Promise<{ info: TableInfo; rows: AsyncIterable<TableRow> }> {
+export async function openTable(
+  file: string,
+  options: ReadOptions = {},
+): Promise<{ info: TableInfo; rows: AsyncIterable<TableRow> }> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -53,7 +56,8 @@ export async function openTable(file: string, options: ReadOptions = {}): Promis
   }
   const ext = path.extname(file).toLowerCase();
   if (ext === '.xlsx' || ext === '.xlsm') return openXlsx(file, size, options);
-  if (ext === '.xls') throw new TableReadError('不支持旧版 Excel（.xls）格式；请在 Excel/WPS 中另存为 .xlsx 或 CSV');
+  if (ext === '.xls')
+    throw new TableReadError('不支持旧版 Excel（.xls）格式；请在 Excel/WPS 中另存为 .xlsx 或 CSV');
   return openCsv(file, size, options);
 }
 
@@ -103,7 +107,13 @@ async function openCsv(file: string, size: number, options: ReadOptions) {
       input,
       iconv.decodeStream(encoding, { stripBOM: true }),
       // Keep empty lines as records so the record number is the spreadsheet's row.
-      parseCsv({ delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: false, bom: true }),
+      parseCsv({
+        delimiter,
+        relax_column_count: true,
+        relax_quotes: true,
+        skip_empty_lines: false,
+        bom: true,
+      }),
       () => undefined, // errors surface through the iteration below
     ) as unknown as Readable;
     let row = 0;
@@ -134,16 +144,20 @@ function csvMessage(err: CsvError): string {
 export function cellText(value: ExcelJS.CellValue | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (value instanceof Date) {
     // exceljs reads a date cell as UTC midnight of the date shown.
     return value.toISOString().slice(0, 10);
   }
   if (typeof value === 'object') {
-    if ('richText' in value && Array.isArray(value.richText)) return value.richText.map((r) => r.text).join('');
-    if ('formula' in value || 'sharedFormula' in value) return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-    if ('hyperlink' in value && 'text' in value) return cellText((value as ExcelJS.CellHyperlinkValue).text as ExcelJS.CellValue);
+    if ('richText' in value && Array.isArray(value.richText))
+      return value.richText.map((r) => r.text).join('');
+    if ('formula' in value || 'sharedFormula' in value)
+      return cellText((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
+    if ('hyperlink' in value && 'text' in value)
+      return cellText((value as ExcelJS.CellHyperlinkValue).text as ExcelJS.CellValue);
     if ('text' in value) return String((value as { text: unknown }).text);
     if ('error' in value) return String((value as ExcelJS.CellErrorValue).error);
   }
@@ -161,12 +175,18 @@ async function openXlsx(file: string, size: number, options: ReadOptions) {
   const sheets = workbook.worksheets;
   let sheet: ExcelJS.Worksheet | undefined;
   if (options.sheet) {
-    sheet = workbook.getWorksheet(options.sheet) ?? sheets.find((s) => s.name.trim() === options.sheet!.trim());
+    sheet =
+      workbook.getWorksheet(options.sheet) ?? sheets.find((s) => s.name.trim() === options.sheet!.trim());
     if (!sheet) {
-      throw new TableReadError(`工作簿中没有名为「${options.sheet}」的工作表；现有：${sheets.map((s) => s.name).join('、')}`);
+      throw new TableReadError(
+        `工作簿中没有名为「${options.sheet}」的工作表；现有：${sheets.map((s) => s.name).join('、')}`,
+      );
     }
   } else {
-    sheet = (options.preferSheet && sheets.length > 1 ? sheets.find((s) => options.preferSheet!.test(s.name)) : undefined) ?? sheets[0];
+    sheet =
+      (options.preferSheet && sheets.length > 1
+        ? sheets.find((s) => options.preferSheet!.test(s.name))
+        : undefined) ?? sheets[0];
   }
   if (!sheet) throw new TableReadError('工作簿中没有工作表');
   const ws = sheet;

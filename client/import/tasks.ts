@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { parseDeadline } from './deadline.ts';
 import { unknownUnitMessage, type UnitDirectory } from './directory.ts';
-import { headerHint, looksLikeHeader, matchHeaders, normalizeHeader, TASK_FIELDS, type TaskField } from './headers.ts';
+import {
+  headerHint,
+  looksLikeHeader,
+  matchHeaders,
+  normalizeHeader,
+  TASK_FIELDS,
+  type TaskField,
+} from './headers.ts';
 import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type ParsedTask } from './types.ts';
@@ -32,19 +39,25 @@ export interface TaskReadOptions extends ReadOptions {
 
 const MAX_HEADER_SEARCH = 30;
 const SEQ_LIKE = /^[A-Za-z]{0,3}\d+([.\-－]\d+)*[.、]?$/;
-const HEADING_NUMBER = /^(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[)）]|附件\s*\d*)/;
+const HEADING_NUMBER =
+  /^(第[一二三四五六七八九十百]+[部分章节篇]|[一二三四五六七八九十百]+[、.．]|[（(][一二三四五六七八九十百]+[)）]|附件\s*\d*)/;
 
 /** 类别 words as tables write them, in Chinese or English. */
 export function normalizeCategory(raw: string): string {
   const s = raw.normalize('NFKC').trim();
   const lower = s.toLowerCase();
-  if (/预期目标|主要目标|发展目标/.test(s) || /^(expected )?targets?$|^goals?$|expected target/.test(lower)) return CATEGORY_TARGET;
-  if (/重点工作|重点任务/.test(s) || /^key (task|work)s?$|^key ?works?$|^tasks?$/.test(lower)) return CATEGORY_WORK;
+  if (/预期目标|主要目标|发展目标/.test(s) || /^(expected )?targets?$|^goals?$|expected target/.test(lower))
+    return CATEGORY_TARGET;
+  if (/重点工作|重点任务/.test(s) || /^key (task|work)s?$|^key ?works?$|^tasks?$/.test(lower))
+    return CATEGORY_WORK;
   return s;
 }
 
 function stripHeadingNumber(s: string): string {
-  return s.replace(HEADING_NUMBER, '').replace(/^[：:、.．\s]+/, '').trim();
+  return s
+    .replace(HEADING_NUMBER, '')
+    .replace(/^[：:、.．\s]+/, '')
+    .trim();
 }
 
 export async function readTaskTable(file: string, options: TaskReadOptions): Promise<TaskTableResult> {
@@ -67,14 +80,24 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
   /** the current row named a unit the directory does not know */
   let unresolved = false;
 
-  const label = (f: TaskField) => (header && header.columns[f] !== undefined ? header.headers[header.columns[f]!]! : TASK_FIELDS.find((s) => s.field === f)!.label);
+  const label = (f: TaskField) =>
+    header && header.columns[f] !== undefined
+      ? header.headers[header.columns[f]!]!
+      : TASK_FIELDS.find((s) => s.field === f)!.label;
 
   const resolveUnits = (row: number, field: 'lead' | 'co', cell: string): DirectoryUnit[] => {
     const r = directory.resolveCell(cell);
     for (const u of r.unknown) errors.push(issue(row, label(field), cell, unknownUnitMessage(u)));
     if (r.unknown.length) unresolved = true;
     for (const g of r.glued) {
-      warnings.push(issue(row, label(field), g.piece, `「${g.piece}」中的单位没有分隔符，已按单位名录拆分为：${g.parts.join('、')}；请核对`));
+      warnings.push(
+        issue(
+          row,
+          label(field),
+          g.piece,
+          `「${g.piece}」中的单位没有分隔符，已按单位名录拆分为：${g.parts.join('、')}；请核对`,
+        ),
+      );
     }
     const out: DirectoryUnit[] = [];
     for (const u of r.units) {
@@ -108,7 +131,9 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
           header = matchHeaders(cells, TASK_FIELDS);
           headerRow = row;
           for (const spec of header.missing) {
-            errors.push(issue(row, spec.label, null, `缺少必需的列「${spec.label}」（可写作 ${headerHint(spec)}）`));
+            errors.push(
+              issue(row, spec.label, null, `缺少必需的列「${spec.label}」（可写作 ${headerHint(spec)}）`),
+            );
           }
           if (header.missing.length) break;
         } else if (distinct.size === 1 && title === undefined) {
@@ -124,24 +149,41 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
 
       // A second header row under a two-level header (责任单位 over 牵头单位 | 配合单位);
       // merged cells repeat the upper header's words in it.
-      if (!sawData && row === headerRow + 1 && distinct.size >= 2 && nonEmpty.every((c) => matchHeaders([c], TASK_FIELDS).extra.length === 0)) {
-        header = matchHeaders(header.headers.map((h, i) => cells[i] || h), TASK_FIELDS);
+      if (
+        !sawData &&
+        row === headerRow + 1 &&
+        distinct.size >= 2 &&
+        nonEmpty.every((c) => matchHeaders([c], TASK_FIELDS).extra.length === 0)
+      ) {
+        header = matchHeaders(
+          header.headers.map((h, i) => cells[i] || h),
+          TASK_FIELDS,
+        );
         headerRow = row;
         continue;
       }
       // The header repeated on every printed page.
-      if (cells.every((c, i) => c === '' || normalizeHeader(c) === normalizeHeader(header!.headers[i] ?? ''))) continue;
+      if (cells.every((c, i) => c === '' || normalizeHeader(c) === normalizeHeader(header!.headers[i] ?? '')))
+        continue;
 
       // A heading row: one value, alone or merged across the row.
       if (distinct.size === 1 && !SEQ_LIKE.test(nonEmpty[0]!)) {
         const value = nonEmpty[0]!;
-        const inStructural = [col.seq, col.category, col.group].some((i) => i !== undefined && cells[i] === value);
-        if (inStructural || nonEmpty.length > 1 || HEADING_NUMBER.test(value) || normalizeCategory(value) !== value) {
+        const inStructural = [col.seq, col.category, col.group].some(
+          (i) => i !== undefined && cells[i] === value,
+        );
+        if (
+          inStructural ||
+          nonEmpty.length > 1 ||
+          HEADING_NUMBER.test(value) ||
+          normalizeCategory(value) !== value
+        ) {
           const cat = normalizeCategory(value);
           if (cat === CATEGORY_TARGET || cat === CATEGORY_WORK) {
             category = cat;
             const stripped = stripHeadingNumber(value);
-            group = /^附件/.test(value) || normalizeCategory(stripped) === stripped || !stripped ? null : stripped;
+            group =
+              /^附件/.test(value) || normalizeCategory(stripped) === stripped || !stripped ? null : stripped;
           } else {
             group = stripHeadingNumber(value) || value;
           }
@@ -151,13 +193,23 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
       if (!sawData) {
         sawData = true;
         for (const d of header.duplicates) {
-          warnings.push(issue(headerRow, header.headers[d.column]!, null, `「${header.headers[d.column]}」与前面的「${label(d.field)}」列同义，本列作为附加属性保存`));
+          warnings.push(
+            issue(
+              headerRow,
+              header.headers[d.column]!,
+              null,
+              `「${header.headers[d.column]}」与前面的「${label(d.field)}」列同义，本列作为附加属性保存`,
+            ),
+          );
         }
       }
 
       // 序号
       const seqRaw = at('seq');
-      const seq = seqRaw.normalize('NFKC').replace(/[.、]$/, '').trim();
+      const seq = seqRaw
+        .normalize('NFKC')
+        .replace(/[.、]$/, '')
+        .trim();
       let bad = false;
       if (!seq) {
         errors.push(issue(row, label('seq'), '', '序号为空；每项任务须有唯一的序号（工作流编号由它生成）'));
@@ -166,7 +218,9 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
         errors.push(issue(row, label('seq'), seqRaw, '序号不能含空格或 / \\ ? # % 字符，且不超过 40 个字符'));
         bad = true;
       } else if (seqRows.has(seq)) {
-        errors.push(issue(row, label('seq'), seqRaw, `序号「${seq}」与第 ${seqRows.get(seq)} 行重复；序号须唯一`));
+        errors.push(
+          issue(row, label('seq'), seqRaw, `序号「${seq}」与第 ${seqRows.get(seq)} 行重复；序号须唯一`),
+        );
         bad = true;
       } else {
         seqRows.set(seq, row);
@@ -194,7 +248,14 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
         errors.push(issue(row, label('lead'), '', '牵头单位为空；每项任务至少要有一个牵头单位'));
         bad = true;
       } else if (lead.length === 0 && !unresolved) {
-        errors.push(issue(row, label('lead'), leadCell, '牵头单位只有未列成员的集合，没有可交办的单位；请写明牵头单位，或在单位名录中列出该集合的成员单位'));
+        errors.push(
+          issue(
+            row,
+            label('lead'),
+            leadCell,
+            '牵头单位只有未列成员的集合，没有可交办的单位；请写明牵头单位，或在单位名录中列出该集合的成员单位',
+          ),
+        );
         bad = true;
       }
 
@@ -236,14 +297,38 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
   options.onRow?.(rowsRead);
 
   if (!header) {
-    errors.push(issue(null, '工作任务', null, `在前 ${MAX_HEADER_SEARCH} 行中找不到任务表的表头；应有「序号」「工作任务」「牵头单位」列（中文或英文均可）`));
-  } else if (header.columns.category === undefined && !tasks.some((t) => t.category !== CATEGORY_WORK) && category === undefined && tasks.length) {
-    warnings.push(issue(headerRow, null, null, '表中没有“类别”列，也没有“预期目标/重点工作”标题行；全部任务按“重点工作”导入'));
+    errors.push(
+      issue(
+        null,
+        '工作任务',
+        null,
+        `在前 ${MAX_HEADER_SEARCH} 行中找不到任务表的表头；应有「序号」「工作任务」「牵头单位」列（中文或英文均可）`,
+      ),
+    );
+  } else if (
+    header.columns.category === undefined &&
+    !tasks.some((t) => t.category !== CATEGORY_WORK) &&
+    category === undefined &&
+    tasks.length
+  ) {
+    warnings.push(
+      issue(
+        headerRow,
+        null,
+        null,
+        '表中没有“类别”列，也没有“预期目标/重点工作”标题行；全部任务按“重点工作”导入',
+      ),
+    );
   }
   for (const [name, { rows, column }] of emptyGroups) {
     const shownRows = rows.slice(0, 10).join('、') + (rows.length > 10 ? ` 等 ${rows.length} ` : ' ');
     warnings.push(
-      issue(rows[0]!, column, name, `「${name}」是集合，单位名录未列其成员单位；第 ${shownRows}行的任务只交办给其他单位。可在单位名录的“成员单位”列列出成员`),
+      issue(
+        rows[0]!,
+        column,
+        name,
+        `「${name}」是集合，单位名录未列其成员单位；第 ${shownRows}行的任务只交办给其他单位。可在单位名录的“成员单位”列列出成员`,
+      ),
     );
   }
   return { tasks, errors, warnings, title, rows: rowsRead };

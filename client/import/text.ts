@@ -13,7 +13,10 @@ export function normalizeName(s: string): string {
 
 /** A cell's text, trimmed, with Windows line ends folded and non-breaking spaces made plain. */
 export function cleanCell(s: string): string {
-  return s.replace(/\r\n?/g, '\n').replace(/[\u00a0\u3000]/g, ' ').trim();
+  return s
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u00a0\u3000]/g, ' ')
+    .trim();
 }
 
 /**
@@ -78,7 +81,9 @@ export const EMAIL_PATTERN = /^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/;
 export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);

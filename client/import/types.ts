@@ -15,7 +15,13 @@ export interface ImportIssue {
 
 /** The located-issue maker for one file: every error and warning names it. */
 export function issuesFor(file: string) {
-  return (row: number | null, column: string | null, value: string | null, message: string): ImportIssue => ({ file, row, column, value, message });
+  return (row: number | null, column: string | null, value: string | null, message: string): ImportIssue => ({
+    file,
+    row,
+    column,
+    value,
+    message,
+  });
 }
 
 export type UnitKind = '单位' | '集合';

@@ -11,7 +11,10 @@ export interface FileOutcome extends InboundOutcome {
   file: string;
 }
 
-export async function ingestFiles(files: { file: string; raw: Buffer }[], say: (line: string) => void): Promise<FileOutcome[]> {
+export async function ingestFiles(
+  files: { file: string; raw: Buffer }[],
+  say: (line: string) => void,
+): Promise<FileOutcome[]> {
   const config = loadConfig();
   const db = await openDatabase(config);
   let client: Awaited<ReturnType<typeof connectClient>> | undefined;
@@ -19,7 +22,9 @@ export async function ingestFiles(files: { file: string; raw: Buffer }[], say: (
     try {
       client = await connectClient(config);
     } catch (err) {
-      say(`${(err as Error).message}\n邮件仍会保存；需要送达任务工作流的邮件将标为“未处理完”，Temporal 可用后再次执行本命令即可。`);
+      say(
+        `${(err as Error).message}\n邮件仍会保存；需要送达任务工作流的邮件将标为“未处理完”，Temporal 可用后再次执行本命令即可。`,
+      );
     }
     const out: FileOutcome[] = [];
     for (const { file, raw } of files) {

@@ -46,7 +46,10 @@ async function unitRefs(prisma: PrismaClient, taskSetId: string, names: string[]
   const missing = names.filter((n) => !units.some((u) => u.name === n));
   if (missing.length) throw new OfficeActionError(`单位名录中没有：${missing.join('、')}`);
   const groups = units.filter((u) => u.type === '集合');
-  if (groups.length) throw new OfficeActionError(`${groups.map((g) => g.name).join('、')} 是单位集合，不能直接承办；请改派给具体单位`);
+  if (groups.length)
+    throw new OfficeActionError(
+      `${groups.map((g) => g.name).join('、')} 是单位集合，不能直接承办；请改派给具体单位`,
+    );
   return names.map((n) => {
     const u = units.find((x) => x.name === n)!;
     return { name: u.name, emails: u.emails, leaderEmails: u.leaderEmails };
@@ -62,7 +65,8 @@ export async function performOfficeAction(
   const task = await deps.prisma.task.findUnique({ where: { workflowId } });
   if (!task) throw new OfficeActionError(`没有任务「${workflowId}」`);
   if (!by.trim()) throw new OfficeActionError('请用 --by 写明经办人');
-  if (act.action === 'verdict' && act.verdict && !VERDICTS.includes(act.verdict)) throw new OfficeActionError(`评定应为 ${VERDICTS.join('、')} 之一`);
+  if (act.action === 'verdict' && act.verdict && !VERDICTS.includes(act.verdict))
+    throw new OfficeActionError(`评定应为 ${VERDICTS.join('、')} 之一`);
   const handle = deps.client.workflow.getHandle(workflowId);
   let outcome: ReportOutcome;
   try {
@@ -72,17 +76,30 @@ export async function performOfficeAction(
         outcome = { accepted: true };
         break;
       case 'return':
-        outcome = await handle.executeUpdate(returnReportUpdate, { args: [{ reportKey: act.reportKey, reason: act.reason, by }] });
+        outcome = await handle.executeUpdate(returnReportUpdate, {
+          args: [{ reportKey: act.reportKey, reason: act.reason, by }],
+        });
         break;
       case 'extension':
-        outcome = await handle.executeUpdate(decideExtensionUpdate, { args: [{ key: act.key, approve: act.approve, by, ...(act.reason ? { reason: act.reason } : {}) }] });
+        outcome = await handle.executeUpdate(decideExtensionUpdate, {
+          args: [{ key: act.key, approve: act.approve, by, ...(act.reason ? { reason: act.reason } : {}) }],
+        });
         break;
       case 'extend':
-        outcome = await handle.executeUpdate(extendDeadlineUpdate, { args: [{ newDeadline: act.newDeadline, reason: act.reason, approver: by }] });
+        outcome = await handle.executeUpdate(extendDeadlineUpdate, {
+          args: [{ newDeadline: act.newDeadline, reason: act.reason, approver: by }],
+        });
         break;
       case 'reassign':
         outcome = await handle.executeUpdate(reassignUpdate, {
-          args: [{ lead: await unitRefs(deps.prisma, task.taskSetId, act.lead), co: await unitRefs(deps.prisma, task.taskSetId, act.co), reason: act.reason, by }],
+          args: [
+            {
+              lead: await unitRefs(deps.prisma, task.taskSetId, act.lead),
+              co: await unitRefs(deps.prisma, task.taskSetId, act.co),
+              reason: act.reason,
+              by,
+            },
+          ],
         });
         break;
       case 'suspend':
@@ -93,16 +110,33 @@ export async function performOfficeAction(
         break;
       }
       case 'verdict':
-        outcome = await handle.executeUpdate(officeVerdictUpdate, { args: [{ ...(act.verdict ? { verdict: act.verdict } : {}), ...(act.reason ? { reason: act.reason } : {}), by }] });
+        outcome = await handle.executeUpdate(officeVerdictUpdate, {
+          args: [
+            {
+              ...(act.verdict ? { verdict: act.verdict } : {}),
+              ...(act.reason ? { reason: act.reason } : {}),
+              by,
+            },
+          ],
+        });
         break;
     }
   } catch (err) {
     // the workflow's validator refused: its reason is the cause's message
-    if (err instanceof WorkflowUpdateFailedError) throw new OfficeActionError(`任务工作流拒绝：${(err.cause as Error | undefined)?.message ?? err.message}`);
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new OfficeActionError(
+        `任务工作流拒绝：${(err.cause as Error | undefined)?.message ?? err.message}`,
+      );
     throw err;
   }
   await deps.prisma.auditEvent.create({
-    data: { actor: by, action: `task.${act.action}`, taskSetId: task.taskSetId, workflowId, details: { ...act, outcome } as object },
+    data: {
+      actor: by,
+      action: `task.${act.action}`,
+      taskSetId: task.taskSetId,
+      workflowId,
+      details: { ...act, outcome } as object,
+    },
   });
   return outcome;
 }

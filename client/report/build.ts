@@ -52,7 +52,12 @@ export function chineseOrdinal(n: number): string {
 const bySeq = (a: { seq: string; sourceRow: number | null }, b: { seq: string; sourceRow: number | null }) =>
   (a.sourceRow ?? 0) - (b.sourceRow ?? 0) || a.seq.localeCompare(b.seq, 'zh', { numeric: true });
 
-export async function buildReport(prisma: PrismaClient, taskSetId: string, kind: ReportKind, asOf?: string): Promise<OfficeReport | null> {
+export async function buildReport(
+  prisma: PrismaClient,
+  taskSetId: string,
+  kind: ReportKind,
+  asOf?: string,
+): Promise<OfficeReport | null> {
   const set = await prisma.taskSet.findUnique({ where: { id: taskSetId } });
   if (!set) return null;
   const cutoff = asOf ?? (kind === 'midyear' ? `${set.year}-06-30` : `${set.year + 1}-12-31`);
@@ -83,14 +88,27 @@ export async function buildReport(prisma: PrismaClient, taskSetId: string, kind:
       status,
       percent: latest?.percent ?? null,
       lastReport: latest?.text ?? null,
-      reportedAt: latest ? new Date(latest.receivedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10) : null,
+      reportedAt: latest
+        ? new Date(latest.receivedAt.getTime() + 8 * 3600_000).toISOString().slice(0, 10)
+        : null,
       light: t.light,
       verdict,
       reason: kind === 'final' ? (t.verdict?.reason ?? null) : null,
     };
   });
   const title = `${set.name}——${set.year}年${kind === 'midyear' ? '上半年' : '全年'}完成情况`;
-  return { taskSetId, name: set.name, year: set.year, kind, title, asOf: cutoff, tasks: tasks.length, byStatus, verdicts, rows };
+  return {
+    taskSetId,
+    name: set.name,
+    year: set.year,
+    kind,
+    title,
+    asOf: cutoff,
+    tasks: tasks.length,
+    byStatus,
+    verdicts,
+    rows,
+  };
 }
 
 /** The key tasks grouped by theme, in the table's order. */
@@ -105,4 +123,5 @@ export function themes(rows: ReportRow[]): { group: string; rows: ReportRow[] }[
   return out;
 }
 
-export const needsAttention = (r: ReportRow) => r.status === null || r.status === '滞后' || r.status === '受阻' || r.light === 'red';
+export const needsAttention = (r: ReportRow) =>
+  r.status === null || r.status === '滞后' || r.status === '受阻' || r.light === 'red';

@@ -17,32 +17,49 @@ function summaryLine(rep: OfficeReport): string {
   const parts = Object.entries(rep.byStatus)
     .sort((a, b) => b[1] - a[1])
     .map(([k, v]) => `${k} ${v} 项`);
-  const verdicts = rep.kind === 'final' ? `；评定：完成 ${rep.verdicts['完成'] ?? 0} 项，部分完成 ${rep.verdicts['部分完成'] ?? 0} 项，未完成 ${rep.verdicts['未完成'] ?? 0} 项` : '';
+  const verdicts =
+    rep.kind === 'final'
+      ? `；评定：完成 ${rep.verdicts['完成'] ?? 0} 项，部分完成 ${rep.verdicts['部分完成'] ?? 0} 项，未完成 ${rep.verdicts['未完成'] ?? 0} 项`
+      : '';
   return `截至${chineseDate(rep.asOf)}，共 ${rep.tasks} 项任务：${parts.join('，')}${verdicts}。`;
 }
 
 /** "地区生产总值增长5.5%左右：已完成方案编制（推进中，进度 20%）" */
-const sentence = (r: ReportRow) => `${r.task.replace(/[。；;]$/, '')}：${r.lastReport ? r.lastReport.replace(/\s+/g, ' ').replace(/[。；;]?$/, '') : '尚未报送进展'}（${progressOf(r)}${r.verdict ? `；评定${r.verdict}` : ''}）`;
+const sentence = (r: ReportRow) =>
+  `${r.task.replace(/[。；;]$/, '')}：${r.lastReport ? r.lastReport.replace(/\s+/g, ' ').replace(/[。；;]?$/, '') : '尚未报送进展'}（${progressOf(r)}${r.verdict ? `；评定${r.verdict}` : ''}）`;
 
 export function renderMarkdown(rep: OfficeReport): string {
   const targets = rep.rows.filter((r) => r.category === '预期目标');
   const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const lines = [`# ${rep.title}`, '', summaryLine(rep), ''];
   if (targets.length) {
-    lines.push('## 一、主要预期目标', '', `| 序号 | 目标 | 牵头单位 | 进展 | 状态${rep.kind === 'final' ? ' | 评定' : ''} |`, `| --- | --- | --- | --- | ---${rep.kind === 'final' ? ' | ---' : ''} |`);
+    lines.push(
+      '## 一、主要预期目标',
+      '',
+      `| 序号 | 目标 | 牵头单位 | 进展 | 状态${rep.kind === 'final' ? ' | 评定' : ''} |`,
+      `| --- | --- | --- | --- | ---${rep.kind === 'final' ? ' | ---' : ''} |`,
+    );
     for (const r of targets) {
-      lines.push(`| ${cell(r.seq)} | ${cell(r.task)} | ${cell(r.leadUnits.join('、'))} | ${cell(r.lastReport ?? '尚未报送')} | ${progressOf(r)}${rep.kind === 'final' ? ` | ${r.verdict ?? '待评定'}` : ''} |`);
+      lines.push(
+        `| ${cell(r.seq)} | ${cell(r.task)} | ${cell(r.leadUnits.join('、'))} | ${cell(r.lastReport ?? '尚未报送')} | ${progressOf(r)}${rep.kind === 'final' ? ` | ${r.verdict ?? '待评定'}` : ''} |`,
+      );
     }
     lines.push('');
   }
   lines.push(`## ${targets.length ? '二' : '一'}、重点工作完成情况`, '');
   themes(rep.rows).forEach((g, i) => {
-    lines.push(`${chineseOrdinal(i + 1)}是${g.group.replace(/[。]$/, '')}。${g.rows.map(sentence).join('；')}。`, '');
+    lines.push(
+      `${chineseOrdinal(i + 1)}是${g.group.replace(/[。]$/, '')}。${g.rows.map(sentence).join('；')}。`,
+      '',
+    );
   });
   const attention = rep.rows.filter(needsAttention);
   lines.push(`## ${targets.length ? '三' : '二'}、需关注事项`, '');
   if (!attention.length) lines.push('无滞后、受阻或未报送的任务。');
-  for (const r of attention) lines.push(`- 第 ${r.seq} 项 ${r.task}（牵头：${r.leadUnits.join('、') || '无'}）：${progressOf(r)}${r.reason ? `；${r.reason}` : ''}`);
+  for (const r of attention)
+    lines.push(
+      `- 第 ${r.seq} 项 ${r.task}（牵头：${r.leadUnits.join('、') || '无'}）：${progressOf(r)}${r.reason ? `；${r.reason}` : ''}`,
+    );
   lines.push('');
   return lines.join('\n');
 }
@@ -63,7 +80,10 @@ export function renderHtml(rep: OfficeReport): string {
     `<p>${e(summaryLine(rep))}</p>`,
     targets.length ? `<h2>一、主要预期目标</h2>${table(targets)}` : '',
     `<h2>${targets.length ? '二' : '一'}、重点工作完成情况</h2>`,
-    ...themes(rep.rows).map((g, i) => `<p>${e(`${chineseOrdinal(i + 1)}是${g.group.replace(/[。]$/, '')}。${g.rows.map(sentence).join('；')}。`)}</p>`),
+    ...themes(rep.rows).map(
+      (g, i) =>
+        `<p>${e(`${chineseOrdinal(i + 1)}是${g.group.replace(/[。]$/, '')}。${g.rows.map(sentence).join('；')}。`)}</p>`,
+    ),
     `<h2>${targets.length ? '三' : '二'}、需关注事项</h2>`,
     table(rep.rows.filter(needsAttention)),
   ].join('\n');
@@ -79,7 +99,19 @@ export async function renderXlsx(rep: OfficeReport): Promise<Buffer> {
   const ws = wb.addWorksheet(rep.kind === 'midyear' ? '半年完成情况' : '全年完成情况');
   ws.addRow([rep.title]);
   ws.addRow([summaryLine(rep)]);
-  const header = ['序号', '类别', '分组', '工作任务', '牵头单位', '状态', '进度(%)', '最近报告', '报告日期', '亮灯', ...(rep.kind === 'final' ? ['评定', '评定理由'] : [])];
+  const header = [
+    '序号',
+    '类别',
+    '分组',
+    '工作任务',
+    '牵头单位',
+    '状态',
+    '进度(%)',
+    '最近报告',
+    '报告日期',
+    '亮灯',
+    ...(rep.kind === 'final' ? ['评定', '评定理由'] : []),
+  ];
   const h = ws.addRow(header);
   h.font = { bold: true };
   const light: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };

@@ -54,12 +54,27 @@ export async function readReplies(file: string): Promise<{ replies: Reply[]; err
       for (const issue of parsed.error.issues) {
         const column = issue.path.join('.') || null;
         const v = column ? (value as Record<string, unknown>)[column] : undefined;
-        errors.push({ file, row: line, column, value: v === undefined ? null : String(v), message: issue.message });
+        errors.push({
+          file,
+          row: line,
+          column,
+          value: v === undefined ? null : String(v),
+          message: issue.message,
+        });
       }
       return;
     }
     const r = parsed.data;
-    replies.push({ line, date: r.date, task: r.task, unit: r.unit, status: r.status, percent: r.percent ?? null, text: r.text, reason: r.reason });
+    replies.push({
+      line,
+      date: r.date,
+      task: r.task,
+      unit: r.unit,
+      status: r.status,
+      percent: r.percent ?? null,
+      text: r.text,
+      reason: r.reason,
+    });
   });
   replies.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : a.line - b.line));
   return { replies, errors };

@@ -50,9 +50,22 @@ export interface SimulateResult {
   escalations: number;
   verdicts: Counts;
   byCategory: Record<string, Counts>;
-  rows: { seq: string; category: string; task: string; leadUnits: string[]; lastReport: string | null; verdict: Verdict | null; reason: string | null }[];
+  rows: {
+    seq: string;
+    category: string;
+    task: string;
+    leadUnits: string[];
+    lastReport: string | null;
+    verdict: Verdict | null;
+    reason: string | null;
+  }[];
   mailsByKind: Record<string, number>;
-  replies: { lines: number; accepted: number; refused: number; refusals: { line: number; task: string; unit: string; reason: string }[] };
+  replies: {
+    lines: number;
+    accepted: number;
+    refused: number;
+    refusals: { line: number; task: string; unit: string; reason: string }[];
+  };
   warnings: string[];
   wallMs: number;
   /** applyEffects calls and the milliseconds spent in them */
@@ -79,7 +92,8 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
   const tick = (n = 1) => o.onTick?.(n);
 
   const replies = o.repliesFile ? await readReplies(o.repliesFile) : { replies: [], errors: [] };
-  if (replies.errors.length) throw new SimulateInputError(`回复文件有 ${replies.errors.length} 处错误`, replies.errors);
+  if (replies.errors.length)
+    throw new SimulateInputError(`回复文件有 ${replies.errors.length} 处错误`, replies.errors);
 
   const folder = await mkdtemp(path.join(os.tmpdir(), 'duban-simulate-'));
   let db: Database | undefined;
@@ -101,11 +115,21 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     db = opened;
     env = testEnv;
 
-    const imported = await importTables(db, { tasksFile: o.tasksFile, unitsFile: o.unitsFile, year: o.year, actor: 'duban simulate' });
+    const imported = await importTables(db, {
+      tasksFile: o.tasksFile,
+      unitsFile: o.unitsFile,
+      year: o.year,
+      actor: 'duban simulate',
+    });
     if (imported.errors.length) {
-      throw new SimulateInputError(`任务表或单位名录有 ${imported.errors.length} 处错误`, imported.errors.map((e) => ({ ...e, row: e.row ?? 0 })));
+      throw new SimulateInputError(
+        `任务表或单位名录有 ${imported.errors.length} 处错误`,
+        imported.errors.map((e) => ({ ...e, row: e.row ?? 0 })),
+      );
     }
-    const warnings = imported.warnings.map((w) => `${path.basename(w.file)}${w.row ? ` 第 ${w.row} 行` : ''}：${w.message}`);
+    const warnings = imported.warnings.map(
+      (w) => `${path.basename(w.file)}${w.row ? ` 第 ${w.row} 行` : ''}：${w.message}`,
+    );
     const taskSetId = imported.taskSetId;
 
     const transport = nodemailer.createTransport({ jsonTransport: true });
@@ -141,7 +165,10 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       const yearStart = atChinaTime(`${o.year}-01-01`, '00:00');
       const offset = yearStart - (await env.currentTimeMs());
       const clock = async () => (await env!.currentTimeMs()) + offset;
-      const starts = await buildTaskInputs(db.prisma, taskSetId, { clockOffsetMs: offset, searchAttributes: false });
+      const starts = await buildTaskInputs(db.prisma, taskSetId, {
+        clockOffsetMs: offset,
+        searchAttributes: false,
+      });
       phase('启动工作流', starts.length);
       const handles = new Map<string, WorkflowHandle<typeof taskWorkflow>>();
       // The same pure plan the workflows make (started at the year's first moment): a reply
@@ -149,8 +176,24 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       const plans = new Map<string, Period[]>();
       for (const s of starts) {
         const cal = new WorkingCalendar(s.input.calendar);
-        plans.set(s.input.seq, planPeriods({ year: o.year, startedAt: yearStart, deadline: s.input.deadline, settings: s.input.settings, cal }));
-        handles.set(s.input.seq, await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', { taskQueue, workflowId: s.workflowId, args: [s.input] }));
+        plans.set(
+          s.input.seq,
+          planPeriods({
+            year: o.year,
+            startedAt: yearStart,
+            deadline: s.input.deadline,
+            settings: s.input.settings,
+            cal,
+          }),
+        );
+        handles.set(
+          s.input.seq,
+          await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
+            taskQueue,
+            workflowId: s.workflowId,
+            args: [s.input],
+          }),
+        );
         tick();
       }
 
@@ -178,7 +221,8 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
         const receivedAt = await clock();
         await inParallel(batch, 16, async (r) => {
           const outcome = await deliver(handles.get(r.task), plans.get(r.task) ?? [], r, receivedAt);
-          if (!outcome.ok) refusals.push({ line: r.line, task: r.task, unit: r.unit, reason: outcome.reason });
+          if (!outcome.ok)
+            refusals.push({ line: r.line, task: r.task, unit: r.unit, reason: outcome.reason });
         });
       }
       await advance(yearEnd);
@@ -186,7 +230,11 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       // Past every review window (the latest deadline + its review), then collect the results
       // through a plain client: concurrent result() calls on the time-skipping client unbalance
       // its skip lock.
-      const lastDeadline = starts.map((s) => s.input.deadline).sort().at(-1) ?? `${o.year}-12-31`;
+      const lastDeadline =
+        starts
+          .map((s) => s.input.deadline)
+          .sort()
+          .at(-1) ?? `${o.year}-12-31`;
       const closeBy = atChinaTime(lastDeadline, '00:00') + 40 * DAY;
       phase('评定期（等待各任务办结）', Math.ceil((closeBy - at) / DAY) + starts.length);
       await advance(closeBy);
@@ -195,7 +243,11 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       await inParallel([...handles.values()], 32, async (h) => {
         const d = await plain.workflow.getHandle(h.workflowId).describe();
         // still open (an extension beyond the window): let the time-skipping client skip to its end
-        results.push(d.status.name === 'RUNNING' ? await h.result() : await plain.workflow.getHandle<typeof taskWorkflow>(h.workflowId).result());
+        results.push(
+          d.status.name === 'RUNNING'
+            ? await h.result()
+            : await plain.workflow.getHandle<typeof taskWorkflow>(h.workflowId).result(),
+        );
         tick();
       });
 
@@ -204,7 +256,12 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       const acceptedRows = await db.prisma.report.count({ where: { accepted: true } });
       return {
         ...(await tally(db, taskSetId, results)),
-        replies: { lines: replies.replies.length, accepted: acceptedRows, refused: refusals.length + recorded, refusals },
+        replies: {
+          lines: replies.replies.length,
+          accepted: acceptedRows,
+          refused: refusals.length + recorded,
+          refusals,
+        },
         warnings,
         wallMs: Date.now() - started,
         activity: { calls: activity.calls, ms: Math.round(activity.ms) },
@@ -262,7 +319,10 @@ async function deliver(
 async function tally(db: Database, taskSetId: string, results: TaskResult[]) {
   const tasks = await db.prisma.task.findMany({
     where: { taskSetId },
-    include: { assignments: { where: { active: true, role: 'lead' }, include: { unit: true } }, verdict: true },
+    include: {
+      assignments: { where: { active: true, role: 'lead' }, include: { unit: true } },
+      verdict: true,
+    },
     orderBy: { id: 'asc' },
   });
   const verdicts = emptyCounts();
@@ -284,7 +344,11 @@ async function tally(db: Database, taskSetId: string, results: TaskResult[]) {
       reason: v?.reason ?? null,
     };
   });
-  const levels = await db.prisma.escalation.groupBy({ by: ['level'], where: { task: { taskSetId } }, _count: true });
+  const levels = await db.prisma.escalation.groupBy({
+    by: ['level'],
+    where: { task: { taskSetId } },
+    _count: true,
+  });
   const level = (l: string) => levels.find((x) => x.level === l)?._count ?? 0;
   const kinds = await db.prisma.sentMail.groupBy({ by: ['kind'], _count: true });
   return {

@@ -71,8 +71,20 @@ export async function startTaskSet(
   await inParallel(starts, options.concurrency ?? 32, one);
   if (started.length) {
     // The workflow projects its own state soon after; this makes `duban status` right at once.
-    await prisma.task.updateMany({ where: { workflowId: { in: started }, state: '未启动' }, data: { state: '进行中' } });
+    await prisma.task.updateMany({
+      where: { workflowId: { in: started }, state: '未启动' },
+      data: { state: '进行中' },
+    });
   }
-  await prisma.taskSet.updateMany({ where: { id: taskSetId, startedAt: null }, data: { startedAt: new Date() } });
-  return { taskSetId, tasks: starts.length, started: started.length, alreadyStarted: already, workflowIds: starts.map((s) => s.workflowId) };
+  await prisma.taskSet.updateMany({
+    where: { id: taskSetId, startedAt: null },
+    data: { startedAt: new Date() },
+  });
+  return {
+    taskSetId,
+    tasks: starts.length,
+    started: started.length,
+    alreadyStarted: already,
+    workflowIds: starts.map((s) => s.workflowId),
+  };
 }

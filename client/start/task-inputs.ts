@@ -5,7 +5,12 @@
 // their inputs here, so they agree.
 import type { PrismaClient } from '../../lib/db.ts';
 import { calendarDataFor } from '../../lib/calendar-data.ts';
-import { DEFAULT_SETTINGS, type CalendarData, type ScheduleSettings, type UnitRef } from '../../workflows/types.ts';
+import {
+  DEFAULT_SETTINGS,
+  type CalendarData,
+  type ScheduleSettings,
+  type UnitRef,
+} from '../../workflows/types.ts';
 import type { TaskWorkflowInput } from '../../workflows/state.ts';
 
 /** The task set's settings: TaskSet.settings over the defaults (an empty object → the defaults). */
@@ -34,7 +39,11 @@ export interface BuildOptions {
 }
 
 /** One workflow input per task of the set, from the database rows (active assignments). */
-export async function buildTaskInputs(prisma: PrismaClient, taskSetId: string, options: BuildOptions = {}): Promise<TaskStart[]> {
+export async function buildTaskInputs(
+  prisma: PrismaClient,
+  taskSetId: string,
+  options: BuildOptions = {},
+): Promise<TaskStart[]> {
   const set = await prisma.taskSet.findUnique({ where: { id: taskSetId } });
   if (!set) throw new Error(`没有任务集「${taskSetId}」`);
   const tasks = await prisma.task.findMany({

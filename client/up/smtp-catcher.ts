@@ -31,7 +31,10 @@ export interface CatcherOptions {
 
 export function isReplyInbox(address: string, config: Config): boolean {
   const [local = '', domain = ''] = address.toLowerCase().split('@');
-  return domain === config.mail.replyDomain.toLowerCase() && local.split('+')[0] === config.mail.replyInbox.toLowerCase();
+  return (
+    domain === config.mail.replyDomain.toLowerCase() &&
+    local.split('+')[0] === config.mail.replyInbox.toLowerCase()
+  );
 }
 
 /** Bounces come back to the envelope sender: they too go to the inbound pipeline (marking addresses failing). */

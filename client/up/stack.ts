@@ -54,7 +54,9 @@ function takeUpLock(config: Config): () => void {
   try {
     const pid = Number(readFileSync(file, 'utf8'));
     if (pid && pid !== process.pid && pidAlive(pid)) {
-      throw new Error(`duban up 已在运行（进程 ${pid}，目录 ${config.home}）。先停止它（Ctrl-C），或用另一个 DUBAN_HOME。`);
+      throw new Error(
+        `duban up 已在运行（进程 ${pid}，目录 ${config.home}）。先停止它（Ctrl-C），或用另一个 DUBAN_HOME。`,
+      );
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
@@ -87,7 +89,9 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
     }
 
     log('打开数据库并执行迁移…');
-    const db = await openDatabase(config, { servePort: config.database.url ? undefined : config.database.servePort });
+    const db = await openDatabase(config, {
+      servePort: config.database.url ? undefined : config.database.servePort,
+    });
     stoppers.push({ name: '数据库', stop: () => db.close() });
     if (db.migrations?.applied.length) log(`  已执行迁移：${db.migrations.applied.join('、')}`);
 
@@ -104,7 +108,9 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
       stoppers.push({ name: '邮件收集器', stop: () => catcher.close() });
     }
     if (config.imap.url) {
-      const poller = startImapPoller(config, inboundDeps, { onError: (err) => log(`IMAP 收信失败：${err.message}`) });
+      const poller = startImapPoller(config, inboundDeps, {
+        onError: (err) => log(`IMAP 收信失败：${err.message}`),
+      });
       stoppers.push({ name: 'IMAP 收信', stop: () => poller.stop() });
     }
 
@@ -125,7 +131,9 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
         // (交办 now, the first 请报 on "2022-02-15") instead of a year whose
         // every deadline has passed closing within a minute.
         const clockOffsetMs = Date.parse(`${SAMPLE_STARTS_ON}T09:00:00+08:00`) - Date.now();
-        const started = await startTaskSet(client, db.prisma, sample.taskSetId, config, undefined, { clockOffsetMs });
+        const started = await startTaskSet(client, db.prisma, sample.taskSetId, config, undefined, {
+          clockOffsetMs,
+        });
         log(`  已启动 ${started.started} 项任务的工作流`);
       }
     }

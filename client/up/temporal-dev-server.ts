@@ -69,10 +69,15 @@ export async function startEmbeddedTemporal(config: Config, timeoutMs = 60_000):
   });
   const deadline = Date.now() + timeoutMs;
   while (!(await portOpen(config.temporal.port))) {
-    if (exited !== null) throw new Error(`Temporal 开发服务器启动失败（退出码 ${exited}），详见 ${path.join(logDir, 'temporal.log')}`);
+    if (exited !== null)
+      throw new Error(
+        `Temporal 开发服务器启动失败（退出码 ${exited}），详见 ${path.join(logDir, 'temporal.log')}`,
+      );
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`Temporal 开发服务器 ${timeoutMs / 1000} 秒内未就绪，详见 ${path.join(logDir, 'temporal.log')}`);
+      throw new Error(
+        `Temporal 开发服务器 ${timeoutMs / 1000} 秒内未就绪，详见 ${path.join(logDir, 'temporal.log')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -3,7 +3,8 @@ import { escapeHtml, html, type Raw } from '../../lib/html.ts';
 
 const LIGHT_CLASS: Record<string, string> = { green: 'g', yellow: 'y', red: 'r' };
 const LIGHT_LABEL: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
-export const lightBadge = (light: string) => html`<span class="light ${LIGHT_CLASS[light] ?? ''}">${LIGHT_LABEL[light] ?? light}</span>`;
+export const lightBadge = (light: string) =>
+  html`<span class="light ${LIGHT_CLASS[light] ?? ''}">${LIGHT_LABEL[light] ?? light}</span>`;
 
 export function page(title: string, body: Raw): string {
   return `<!doctype html>

@@ -14,7 +14,8 @@ import { messageKey, parseReply, type ParsedReply } from '../mail/parse.ts';
 import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
-export type InboundOutcomeKind = 'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending';
+export type InboundOutcomeKind =
+  'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending';
 
 export interface InboundOutcome {
   /** InboundMessage row id */
@@ -49,17 +50,30 @@ export const inboundKey = messageKey;
  * PGlite adapter ("Invalid input for bytea type", pglite-prisma-adapter 0.6),
  * and this works the same on PostgreSQL.
  */
-export async function storeRaw(prisma: PrismaClient, messageId: string, source: InboundSource, raw: Buffer, receivedAt: number): Promise<{ id: number; created: boolean }> {
+export async function storeRaw(
+  prisma: PrismaClient,
+  messageId: string,
+  source: InboundSource,
+  raw: Buffer,
+  receivedAt: number,
+): Promise<{ id: number; created: boolean }> {
   const rows = await prisma.$queryRaw<{ id: number }[]>`
     INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
     VALUES (${messageId}, ${source}, decode(${raw.toString('hex')}, 'hex'), to_timestamp(${receivedAt / 1000}::double precision) AT TIME ZONE 'UTC')
     ON CONFLICT ("messageId") DO NOTHING RETURNING id`;
   if (rows[0]) return { id: Number(rows[0].id), created: true };
-  const existing = await prisma.inboundMessage.findUniqueOrThrow({ where: { messageId }, select: { id: true } });
+  const existing = await prisma.inboundMessage.findUniqueOrThrow({
+    where: { messageId },
+    select: { id: true },
+  });
   return { id: existing.id, created: false };
 }
 
-async function storeAttachments(prisma: PrismaClient, inboundMessageId: number, attachments: ParsedReply['attachments']): Promise<void> {
+async function storeAttachments(
+  prisma: PrismaClient,
+  inboundMessageId: number,
+  attachments: ParsedReply['attachments'],
+): Promise<void> {
   for (const a of attachments) {
     await prisma.$executeRaw`
       INSERT INTO "Attachment" ("inboundMessageId", filename, "contentType", size, content)
@@ -73,7 +87,10 @@ export function splitWorkflowId(workflowId: string): { taskSetId: string; seq: s
   return m ? { taskSetId: m[1]!, seq: m[2]! } : null;
 }
 
-async function findToken(deps: InboundDeps, p: ParsedReply): Promise<{ token: string; via: string } | { missing: string }> {
+async function findToken(
+  deps: InboundDeps,
+  p: ParsedReply,
+): Promise<{ token: string; via: string } | { missing: string }> {
   if (p.token) {
     // a full token (too long for most servers, but ours if it verifies) or its short reference
     if (p.token.length > 12) return { token: p.token, via: '收件地址' };
@@ -87,15 +104,22 @@ async function findToken(deps: InboundDeps, p: ParsedReply): Promise<{ token: st
   const ids = [...(p.inReplyTo ? [p.inReplyTo] : []), ...p.references];
   const t = await tokenForMessageIds(deps.prisma, ids);
   if (t) return { token: t, via: 'In-Reply-To/References' };
-  if (p.token || p.reference) return { missing: `回复令牌无效：编号 ${p.token ?? p.reference} 不是督办系统发出的（未知引用）` };
+  if (p.token || p.reference)
+    return { missing: `回复令牌无效：编号 ${p.token ?? p.reference} 不是督办系统发出的（未知引用）` };
   return { missing: '无法识别对应的任务：邮件中没有回复令牌、主题编号，也没有引用督办系统发出的邮件' };
 }
 
-async function registeredFor(deps: InboundDeps, claims: ReplyClaims, from: string | null): Promise<{ ok: boolean; reason?: string }> {
+async function registeredFor(
+  deps: InboundDeps,
+  claims: ReplyClaims,
+  from: string | null,
+): Promise<{ ok: boolean; reason?: string }> {
   if (!from) return { ok: false, reason: '邮件没有发件地址' };
   const ids = splitWorkflowId(claims.workflowId);
   const unit = ids
-    ? await deps.prisma.unit.findFirst({ where: { taskSetId: ids.taskSetId, OR: [{ name: claims.unit }, { aliases: { has: claims.unit } }] } })
+    ? await deps.prisma.unit.findFirst({
+        where: { taskSetId: ids.taskSetId, OR: [{ name: claims.unit }, { aliases: { has: claims.unit } }] },
+      })
     : null;
   if (!unit) return { ok: false, reason: `单位“${claims.unit}”不在任务集的单位名录中，无法核对发件人` };
   const allowed = [...unit.emails, ...unit.leaderEmails].map((e) => e.trim().toLowerCase());
@@ -111,18 +135,31 @@ async function routeReport(deps: InboundDeps, workflowId: string, report: Report
   await deps.client.workflow.getHandle(workflowId).signal(reportSignal, report);
 }
 
-async function markBounce(deps: InboundDeps, p: ParsedReply, now: number): Promise<{ reason: string; unit?: string }> {
+async function markBounce(
+  deps: InboundDeps,
+  p: ParsedReply,
+  now: number,
+): Promise<{ reason: string; unit?: string }> {
   const addresses = p.bounceRecipients;
   for (const address of addresses) {
     await deps.prisma.addressHealth.upsert({
       where: { address },
-      create: { address, failing: true, lastBounce: new Date(now), reason: p.subject.slice(0, 200) || '退信' },
+      create: {
+        address,
+        failing: true,
+        lastBounce: new Date(now),
+        reason: p.subject.slice(0, 200) || '退信',
+      },
       update: { failing: true, lastBounce: new Date(now), reason: p.subject.slice(0, 200) || '退信' },
     });
   }
-  const unit = addresses.length ? await deps.prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } }) : null;
+  const unit = addresses.length
+    ? await deps.prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } })
+    : null;
   return {
-    reason: addresses.length ? `退信：${addresses.join('、')} 投递失败，已标记为故障地址` : '退信：未能识别失败的地址',
+    reason: addresses.length
+      ? `退信：${addresses.join('、')} 投递失败，已标记为故障地址`
+      : '退信：未能识别失败的地址',
     unit: unit?.name,
   };
 }
@@ -136,7 +173,11 @@ function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, now:
     percent: p.percent,
     text: p.text,
     ...(p.reason ? { reason: p.reason } : {}),
-    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    attachments: p.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+    })),
     channel: 'email',
     inboundMessageId: messageId,
     receivedAt: now,
@@ -144,7 +185,11 @@ function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, now:
   };
 }
 
-export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundSource): Promise<InboundOutcome> {
+export async function ingestRaw(
+  deps: InboundDeps,
+  raw: Buffer,
+  source: InboundSource,
+): Promise<InboundOutcome> {
   const now = deps.now?.() ?? Date.now();
   const messageId = inboundKey(raw);
 
@@ -168,10 +213,21 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   }
 
   let header: { fromAddr?: string | null; subject?: string } = {};
-  const finish = async (outcome: InboundOutcomeKind, reason: string | undefined, extra: Partial<InboundOutcome> = {}): Promise<InboundOutcome> => {
+  const finish = async (
+    outcome: InboundOutcomeKind,
+    reason: string | undefined,
+    extra: Partial<InboundOutcome> = {},
+  ): Promise<InboundOutcome> => {
     await deps.prisma.inboundMessage.update({
       where: { id: row.id },
-      data: { ...header, outcome, reason: reason ?? null, workflowId: extra.workflowId ?? null, unitName: extra.unit ?? null, reportKey: extra.reportKey ?? null },
+      data: {
+        ...header,
+        outcome,
+        reason: reason ?? null,
+        workflowId: extra.workflowId ?? null,
+        unitName: extra.unit ?? null,
+        reportKey: extra.reportKey ?? null,
+      },
     });
     return { id: row.id, messageId, outcome, reason, duplicate: false, ...extra };
   };
@@ -179,7 +235,10 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   // 2. parse
   let p: ParsedReply;
   try {
-    p = await parseReply(raw, { replyInbox: deps.config.mail.replyInbox, replyDomain: deps.config.mail.replyDomain });
+    p = await parseReply(raw, {
+      replyInbox: deps.config.mail.replyInbox,
+      replyDomain: deps.config.mail.replyDomain,
+    });
   } catch (err) {
     return finish('unparseable', `无法解析邮件：${(err as Error).message}`);
   }
@@ -198,10 +257,16 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
 
   // 4. which task, unit and period
   const found = await findToken(deps, p);
-  if ('missing' in found) return finish(found.missing.includes('未知引用') ? 'refused' : 'held', found.missing);
+  if ('missing' in found)
+    return finish(found.missing.includes('未知引用') ? 'refused' : 'held', found.missing);
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
   if (!verified.ok) {
-    const why = { 伪造: '签名不符，可能被伪造或来自其他系统', 过期: '已过期，请使用最新一封请报送邮件回复或联系督查室', 格式错误: '格式不正确', 未知引用: '不是督办系统发出的' }[verified.reason];
+    const why = {
+      伪造: '签名不符，可能被伪造或来自其他系统',
+      过期: '已过期，请使用最新一封请报送邮件回复或联系督查室',
+      格式错误: '格式不正确',
+      未知引用: '不是督办系统发出的',
+    }[verified.reason];
     return finish('refused', `回复令牌${verified.reason}：${why}`);
   }
   const claims = verified.claims;
@@ -210,7 +275,8 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
   const sender = await registeredFor(deps, claims, p.from);
   if (!sender.ok) return finish('held', sender.reason, target);
 
-  if (!p.text.trim() && !p.status && p.attachments.length === 0) return finish('unparseable', '邮件正文为空，没有可登记的进展', target);
+  if (!p.text.trim() && !p.status && p.attachments.length === 0)
+    return finish('unparseable', '邮件正文为空，没有可登记的进展', target);
 
   // 5. attachments kept with the message (the report links to them by message id)
   // (a retried message may have stored them already)
@@ -227,8 +293,19 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
       return finish('refused', `任务工作流 ${claims.workflowId} 不存在或已结束`, { ...target, reportKey });
     }
     // Temporal unreachable: stays pending (IMAP leaves it unseen) and is retried
-    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { ...header, reason: `暂时无法送达任务工作流：${(err as Error).message}` } });
-    return { id: row.id, messageId, outcome: 'pending', reason: `暂时无法送达任务工作流：${(err as Error).message}`, duplicate: false, ...target, reportKey };
+    await deps.prisma.inboundMessage.update({
+      where: { id: row.id },
+      data: { ...header, reason: `暂时无法送达任务工作流：${(err as Error).message}` },
+    });
+    return {
+      id: row.id,
+      messageId,
+      outcome: 'pending',
+      reason: `暂时无法送达任务工作流：${(err as Error).message}`,
+      duplicate: false,
+      ...target,
+      reportKey,
+    };
   }
   const note = p.status
     ? `已送达任务工作流（经${found.via}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
@@ -244,23 +321,36 @@ export async function ingestRaw(deps: InboundDeps, raw: Buffer, source: InboundS
 export async function applyHeld(deps: InboundDeps, id: number, actor: string): Promise<InboundOutcome> {
   const row = await deps.prisma.inboundMessage.findUnique({ where: { id } });
   if (!row) throw new Error(`没有编号为 ${id} 的收件`);
-  if (row.outcome !== 'held') throw new Error(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室放行`);
+  if (row.outcome !== 'held')
+    throw new Error(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室放行`);
   const now = deps.now?.() ?? Date.now();
-  const p = await parseReply(Buffer.from(row.raw), { replyInbox: deps.config.mail.replyInbox, replyDomain: deps.config.mail.replyDomain });
+  const p = await parseReply(Buffer.from(row.raw), {
+    replyInbox: deps.config.mail.replyInbox,
+    replyDomain: deps.config.mail.replyDomain,
+  });
   const found = await findToken(deps, p);
   if ('missing' in found) throw new Error(`无法放行：${found.missing}`);
   // the token is checked again, expiry included: a held reply does not outlive its period
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
   if (!verified.ok) throw new Error(`无法放行：回复令牌${verified.reason}`);
   const report = { ...reportFrom(p, verified.claims, row.messageId, now), needsReview: true };
-  if (p.attachments.length && (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0) {
+  if (
+    p.attachments.length &&
+    (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0
+  ) {
     await storeAttachments(deps.prisma, row.id, p.attachments);
   }
   await routeReport(deps, verified.claims.workflowId, report);
   const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;
   await deps.prisma.inboundMessage.update({
     where: { id },
-    data: { outcome: 'applied', reason, workflowId: verified.claims.workflowId, unitName: verified.claims.unit, reportKey: report.key },
+    data: {
+      outcome: 'applied',
+      reason,
+      workflowId: verified.claims.workflowId,
+      unitName: verified.claims.unit,
+      reportKey: report.key,
+    },
   });
   await deps.prisma.auditEvent.create({
     data: {
@@ -271,5 +361,15 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
       details: { inboundId: id, messageId: row.messageId, from: row.fromAddr, previousReason: row.reason },
     },
   });
-  return { id, messageId: row.messageId, outcome: 'applied', reason, duplicate: false, workflowId: verified.claims.workflowId, unit: verified.claims.unit, period: verified.claims.period, reportKey: report.key };
+  return {
+    id,
+    messageId: row.messageId,
+    outcome: 'applied',
+    reason,
+    duplicate: false,
+    workflowId: verified.claims.workflowId,
+    unit: verified.claims.unit,
+    period: verified.claims.period,
+    reportKey: report.key,
+  };
 }

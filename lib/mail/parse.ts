@@ -6,7 +6,12 @@
 // recognising auto-replies and bounces so they never become reports.
 import { createHash } from 'node:crypto';
 import iconv from 'iconv-lite';
-import { simpleParser, type AddressObject, type ParsedMail, type MailParserOptions as ParserOptions } from 'mailparser';
+import {
+  simpleParser,
+  type AddressObject,
+  type ParsedMail,
+  type MailParserOptions as ParserOptions,
+} from 'mailparser';
 import { REPORT_STATUSES, type ReportStatus } from '../../workflows/types.ts';
 
 export interface ParsedAttachment {
@@ -64,7 +69,8 @@ export const SUBJECT_REFERENCE_RE = /[[【]督[办辦][-－—]([a-z2-7]{6,32})[
 // with GB18030, and so do we (iconv-lite's gbk table lacks the 4-byte range).
 function mapCharset(charset: string): string {
   const c = charset.trim().toLowerCase();
-  if (/^(gb2312|gb_2312(-80)?|csgb2312|gbk|x-gbk|cp936|ms936|windows-936|chinese|euc-cn|gb18030)$/.test(c)) return 'gb18030';
+  if (/^(gb2312|gb_2312(-80)?|csgb2312|gbk|x-gbk|cp936|ms936|windows-936|chinese|euc-cn|gb18030)$/.test(c))
+    return 'gb18030';
   if (/^(big5|big5-hkscs|x-big5|cn-big5|cp950)$/.test(c)) return 'big5hkscs';
   return c;
 }
@@ -78,17 +84,22 @@ function GbAwareIconv(charset: string): NodeJS.ReadWriteStream {
 export function decodeMimeWords(value: string): string {
   return value
     .replace(/(=\?[^?]+\?[bq]\?[^?]*\?=)\s+(?==\?)/gi, '$1')
-    .replace(/=\?([^?*]+)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi, (_m, charset: string, enc: string, data: string) => {
-      const bytes =
-        enc.toLowerCase() === 'b'
-          ? Buffer.from(data, 'base64')
-          : Buffer.from(
-              data.replace(/_/g, ' ').replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
-              'latin1',
-            );
-      const mapped = mapCharset(charset);
-      return iconv.encodingExists(mapped) ? iconv.decode(bytes, mapped) : bytes.toString('utf8');
-    });
+    .replace(
+      /=\?([^?*]+)(?:\*[^?]*)?\?([bq])\?([^?]*)\?=/gi,
+      (_m, charset: string, enc: string, data: string) => {
+        const bytes =
+          enc.toLowerCase() === 'b'
+            ? Buffer.from(data, 'base64')
+            : Buffer.from(
+                data
+                  .replace(/_/g, ' ')
+                  .replace(/=([0-9a-f]{2})/gi, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+                'latin1',
+              );
+        const mapped = mapCharset(charset);
+        return iconv.encodingExists(mapped) ? iconv.decode(bytes, mapped) : bytes.toString('utf8');
+      },
+    );
 }
 
 function rawHeader(parsed: ParsedMail, name: string): string | undefined {
@@ -131,7 +142,24 @@ export function cleanSubject(subject: string): string {
 
 // ---------------------------------------------------------------- HTML
 
-const ENTITIES: Record<string, string> = { nbsp: ' ', lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", ldquo: '“', rdquo: '”', lsquo: '‘', rsquo: '’', mdash: '—', hellip: '…', middot: '·', ensp: ' ', emsp: ' ', yen: '¥' };
+const ENTITIES: Record<string, string> = {
+  nbsp: ' ',
+  lt: '<',
+  gt: '>',
+  amp: '&',
+  quot: '"',
+  apos: "'",
+  ldquo: '“',
+  rdquo: '”',
+  lsquo: '‘',
+  rsquo: '’',
+  mdash: '—',
+  hellip: '…',
+  middot: '·',
+  ensp: ' ',
+  emsp: ' ',
+  yen: '¥',
+};
 
 export function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
@@ -159,9 +187,7 @@ const HTML_QUOTE_MARKERS: RegExp[] = [
 ];
 
 export function htmlToText(html: string): string {
-  let h = html
-    .replace(/<!--[\s\S]*?-->/g, '')
-    .replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, '');
+  let h = html.replace(/<!--[\s\S]*?-->/g, '').replace(/<(head|style|script|title)\b[\s\S]*?<\/\1\s*>/gi, '');
   let cut = h.length;
   for (const re of HTML_QUOTE_MARKERS) {
     const m = re.exec(h);
@@ -190,13 +216,17 @@ export function htmlToText(html: string): string {
 
 // ---------------------------------------------------------------- quotes
 
-const SEPARATOR_RE = /^\s*[-—–]{2,}\s*(原始邮件|原始郵件|邮件原件|郵件原件|原邮件|回复的原邮件|转发的原邮件|转发邮件信息|转发的邮件|Original Message|Original|Forwarded message|Reply message)\s*[-—–]{2,}/i;
+const SEPARATOR_RE =
+  /^\s*[-—–]{2,}\s*(原始邮件|原始郵件|邮件原件|郵件原件|原邮件|回复的原邮件|转发的原邮件|转发邮件信息|转发的邮件|Original Message|Original|Forwarded message|Reply message)\s*[-—–]{2,}/i;
 const HEADER_FROM_RE = /^\s*\**\s*(发件人|发信人|From)\s*\**\s*(?:[:：]|\s)\s*\S/i;
-const HEADER_NEXT_RE = /^\s*\**\s*(发送时间|发件时间|日期|时间|Sent|Date|收件人|To|抄送|Cc|主题|Subject)\s*\**\s*(?:[:：]|\s)/i;
+const HEADER_NEXT_RE =
+  /^\s*\**\s*(发送时间|发件时间|日期|时间|Sent|Date|收件人|To|抄送|Cc|主题|Subject)\s*\**\s*(?:[:：]|\s)/i;
 const ATTRIBUTION_END_RE = /(写道|寫道|wrote)\s*[:：]?\s*$/i;
-const ATTRIBUTION_START_RE = /^\s*(在|On\s|于\s*\d)|于\s*\d{4}\s*[年-]|^\s*\d{4}\s*[年\-/.]\s*\d{1,2}|<[^>]*@|@/i;
+const ATTRIBUTION_START_RE =
+  /^\s*(在|On\s|于\s*\d)|于\s*\d{4}\s*[年-]|^\s*\d{4}\s*[年\-/.]\s*\d{1,2}|<[^>]*@|@/i;
 const SIGNATURE_DASHES_RE = /^--\s?$/;
-const SENT_FROM_RE = /^\s*(发自我的|来自我的|发自\s*(网易|QQ|139|手机|移动|Coremail|Foxmail|WPS|企业微信|华为|小米|荣耀|vivo|OPPO)|Sent from my\b|Get Outlook for\b|从我的\s*\S+\s*发送)/i;
+const SENT_FROM_RE =
+  /^\s*(发自我的|来自我的|发自\s*(网易|QQ|139|手机|移动|Coremail|Foxmail|WPS|企业微信|华为|小米|荣耀|vivo|OPPO)|Sent from my\b|Get Outlook for\b|从我的\s*\S+\s*发送)/i;
 
 /** The reply without the quoted original and the signature. */
 export function stripQuotes(text: string): string {
@@ -290,18 +320,30 @@ export function normaliseStatus(value: string): { status: ReportStatus; word: st
   for (const [word, status] of STATUS_WORDS) {
     const pos = value.indexOf(word);
     if (pos < 0) continue;
-    if (!best || pos < best.pos || (pos === best.pos && word.length > best.word.length)) best = { pos, word, status };
+    if (!best || pos < best.pos || (pos === best.pos && word.length > best.word.length))
+      best = { pos, word, status };
   }
   return best ? { status: best.status, word: best.word } : null;
 }
 
 const LABEL_BOUNDARY = String.raw`(?:^|[\s,，;；。、|【\[(（])`;
-const STATUS_LABEL_RE = new RegExp(`${LABEL_BOUNDARY}(?:当前)?(?:状态|完成情况|进展情况|推进情况|任务状态|狀態|完成情況)[】\\])）]?\\s*(?::|\\s)\\s*(.*)$`);
-const PERCENT_LABEL_RE = new RegExp(`${LABEL_BOUNDARY}(?:进度|完成率|完成进度|完成比例|完成度|总体进度|進度)[】\\])）]?\\s*(?::|\\s)?\\s*(?:约|达到|已达)?\\s*(\\d{1,3}(?:\\.\\d+)?)\\s*(%)?`);
-const REASON_LABEL_RE = new RegExp(`${LABEL_BOUNDARY}(?:原因|情况说明|说明|存在问题|困难问题|滞后原因|受阻原因|原因說明)[】\\])）]?\\s*:\\s*(.+)$`);
+const STATUS_LABEL_RE = new RegExp(
+  `${LABEL_BOUNDARY}(?:当前)?(?:状态|完成情况|进展情况|推进情况|任务状态|狀態|完成情況)[】\\])）]?\\s*(?::|\\s)\\s*(.*)$`,
+);
+const PERCENT_LABEL_RE = new RegExp(
+  `${LABEL_BOUNDARY}(?:进度|完成率|完成进度|完成比例|完成度|总体进度|進度)[】\\])）]?\\s*(?::|\\s)?\\s*(?:约|达到|已达)?\\s*(\\d{1,3}(?:\\.\\d+)?)\\s*(%)?`,
+);
+const REASON_LABEL_RE = new RegExp(
+  `${LABEL_BOUNDARY}(?:原因|情况说明|说明|存在问题|困难问题|滞后原因|受阻原因|原因說明)[】\\])）]?\\s*:\\s*(.+)$`,
+);
 
 /** Status, percent and reason from labelled lines only. */
-export function readLabels(text: string): { status: ReportStatus | null; statusWord: string | null; percent: number | null; reason: string | null } {
+export function readLabels(text: string): {
+  status: ReportStatus | null;
+  statusWord: string | null;
+  percent: number | null;
+  reason: string | null;
+} {
   let status: ReportStatus | null = null;
   let statusWord: string | null = null;
   let percent: number | null = null;
@@ -335,24 +377,37 @@ export function readLabels(text: string): { status: ReportStatus | null; statusW
 // ---------------------------------------------------------------- auto-replies and bounces
 
 // Only at the start of the subject: task text in a quoted subject may hold any word.
-const AUTO_SUBJECT_RE = /^[\s[【(（]*(自动回复|自动答复|自動回覆|auto(?:matic)?[\s-]*(?:reply|response|antwort)|out of (?:the )?office|不在办公室)/i;
-const BOUNCE_SUBJECT_RE = /(undeliver|delivery status notification|delivery failure|mail delivery failed|returned mail|failure notice|退信|投递失败|无法投递|发送失败|系统退信|邮件被退回)/i;
+const AUTO_SUBJECT_RE =
+  /^[\s[【(（]*(自动回复|自动答复|自動回覆|auto(?:matic)?[\s-]*(?:reply|response|antwort)|out of (?:the )?office|不在办公室)/i;
+const BOUNCE_SUBJECT_RE =
+  /(undeliver|delivery status notification|delivery failure|mail delivery failed|returned mail|failure notice|退信|投递失败|无法投递|发送失败|系统退信|邮件被退回)/i;
 
-function detectBounce(parsed: ParsedMail, rawText: string, from: string | null): { bounce: boolean; recipients: string[] } {
+function detectBounce(
+  parsed: ParsedMail,
+  rawText: string,
+  from: string | null,
+): { bounce: boolean; recipients: string[] } {
   const contentType = headerText(parsed, 'content-type');
-  const ct = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-  const isReport = ct?.value?.toLowerCase() === 'multipart/report' && (ct.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status';
+  const ct = parsed.headers.get('content-type') as
+    { value?: string; params?: Record<string, string> } | undefined;
+  const isReport =
+    ct?.value?.toLowerCase() === 'multipart/report' &&
+    (ct.params?.['report-type'] ?? '').toLowerCase() === 'delivery-status';
   const returnPath = rawHeader(parsed, 'return-path');
   const daemon = !!from && /^(mailer-daemon|postmaster|mail-daemon|mailer_daemon)@/i.test(from);
   const bounce =
     isReport ||
     /report-type=["']?delivery-status/i.test(contentType) ||
     daemon ||
-    (returnPath !== undefined && /^<\s*>$/.test(returnPath.trim()) && BOUNCE_SUBJECT_RE.test(parsed.subject ?? '')) ||
-    (BOUNCE_SUBJECT_RE.test(parsed.subject ?? '') && (daemon || /delivery-status|Final-Recipient/i.test(rawText)));
+    (returnPath !== undefined &&
+      /^<\s*>$/.test(returnPath.trim()) &&
+      BOUNCE_SUBJECT_RE.test(parsed.subject ?? '')) ||
+    (BOUNCE_SUBJECT_RE.test(parsed.subject ?? '') &&
+      (daemon || /delivery-status|Final-Recipient/i.test(rawText)));
   if (!bounce) return { bounce: false, recipients: [] };
   const recipients = new Set<string>();
-  for (const m of rawText.matchAll(/^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?/gim)) recipients.add(m[1]!.toLowerCase());
+  for (const m of rawText.matchAll(/^(?:Final|Original)-Recipient:\s*rfc822;\s*<?([^\s<>;]+@[^\s<>;]+)>?/gim))
+    recipients.add(m[1]!.toLowerCase());
   const failed = rawHeader(parsed, 'x-failed-recipients');
   if (failed) for (const a of plainAddresses(failed)) recipients.add(a);
   return { bounce: true, recipients: [...recipients] };
@@ -395,7 +450,10 @@ export function messageKey(raw: Buffer): string {
   if (end < 0) end = raw.indexOf('\n\n');
   const head = raw.subarray(0, end >= 0 ? end : Math.min(raw.length, 64 * 1024)).toString('latin1');
   const m = /^message-id:[ \t]*((?:.|\r?\n[ \t])*)/im.exec(head);
-  const id = m?.[1]?.replace(/\r?\n[ \t]+/g, ' ').trim().match(/<[^<>\s]+>/)?.[0];
+  const id = m?.[1]
+    ?.replace(/\r?\n[ \t]+/g, ' ')
+    .trim()
+    .match(/<[^<>\s]+>/)?.[0];
   return id ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 }
 
@@ -413,9 +471,16 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
   const fromList = addresses(parsed.from);
   const from = fromList[0]?.address ?? null;
   const rawFrom = rawHeader(parsed, 'from');
-  const fromName = rawFrom ? decodeMimeWords(rawFrom).replace(/<[^>]*>/, '').replace(/["']/g, '').trim() || null : null;
+  const fromName = rawFrom
+    ? decodeMimeWords(rawFrom)
+        .replace(/<[^>]*>/, '')
+        .replace(/["']/g, '')
+        .trim() || null
+    : null;
 
-  const recipients = new Set<string>([...addresses(parsed.to), ...addresses(parsed.cc)].map((a) => a.address));
+  const recipients = new Set<string>(
+    [...addresses(parsed.to), ...addresses(parsed.cc)].map((a) => a.address),
+  );
   for (const h of ['delivered-to', 'x-original-to', 'envelope-to', 'x-envelope-to', 'x-rcpt-to']) {
     for (const line of parsed.headerLines.filter((l) => l.key === h)) {
       for (const a of plainAddresses(line.line.replace(/^[^:]*:/, ''))) recipients.add(a);
@@ -438,14 +503,22 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
   // message whether the sender wrote plain text.
   const hasPlain = /^content-type:\s*text\/plain/im.test(rawText) || !/^content-type:/im.test(rawText);
   const body =
-    hasPlain && parsed.text && parsed.text.trim() ? parsed.text : typeof parsed.html === 'string' ? htmlToText(parsed.html) : (parsed.text ?? '');
+    hasPlain && parsed.text && parsed.text.trim()
+      ? parsed.text
+      : typeof parsed.html === 'string'
+        ? htmlToText(parsed.html)
+        : (parsed.text ?? '');
   const text = stripQuotes(body);
-  const labels = bounce || autoReply ? { status: null, statusWord: null, percent: null, reason: null } : readLabels(text);
+  const labels =
+    bounce || autoReply ? { status: null, statusWord: null, percent: null, reason: null } : readLabels(text);
 
   const attachments: ParsedAttachment[] = parsed.attachments
     // inline images of an HTML signature (cid:, "related") are not material the unit sent
     .filter((a) => a.contentDisposition === 'attachment' || (a.filename && !a.related))
-    .filter((a) => !/^message\/(delivery-status|global-delivery-status)$|^text\/rfc822-headers$/i.test(a.contentType))
+    .filter(
+      (a) =>
+        !/^message\/(delivery-status|global-delivery-status)$|^text\/rfc822-headers$/i.test(a.contentType),
+    )
     .map((a) => ({
       filename: a.filename ? decodeMimeWords(a.filename) : '未命名附件',
       contentType: a.contentType,
@@ -484,7 +557,11 @@ export function parseContract(p: ParsedReply) {
     status: p.status,
     percent: p.percent,
     text: p.text,
-    attachments: p.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size })),
+    attachments: p.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+    })),
     autoReply: p.autoReply,
     bounce: p.bounce,
     reference: p.reference,

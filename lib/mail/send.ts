@@ -12,7 +12,6 @@ import { tokenReference } from './tokens.ts';
 import type { MailKind } from '../../workflows/effects.ts';
 import type { Config } from '../config.ts';
 
-
 export interface OutgoingMail {
   /** idempotency key: `<workflowId>/<step>` */
   key: string;
@@ -52,8 +51,18 @@ export interface MailDeps {
 }
 
 /** The mail dependencies from the configuration: one place, whoever sends. */
-export function mailDeps(config: Pick<Config, 'mail'>, prisma: PrismaClient, transport: Transporter): MailDeps {
-  return { prisma, transport, from: config.mail.from, bounceAddress: config.mail.bounceAddress, domain: config.mail.replyDomain };
+export function mailDeps(
+  config: Pick<Config, 'mail'>,
+  prisma: PrismaClient,
+  transport: Transporter,
+): MailDeps {
+  return {
+    prisma,
+    transport,
+    from: config.mail.from,
+    bounceAddress: config.mail.bounceAddress,
+    domain: config.mail.replyDomain,
+  };
 }
 
 export function messageIdFor(key: string, domain: string): string {
@@ -62,7 +71,10 @@ export function messageIdFor(key: string, domain: string): string {
 }
 
 /** In-Reply-To / References that thread a reminder under the request it follows up. */
-export function threadHeaders(requestKey: string, domain: string): { inReplyTo: string; references: string[] } {
+export function threadHeaders(
+  requestKey: string,
+  domain: string,
+): { inReplyTo: string; references: string[] } {
   const id = messageIdFor(requestKey, domain);
   return { inReplyTo: id, references: [id] };
 }
@@ -83,14 +95,18 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
   // its row too, so a reply to the reminder (In-Reply-To) finds the task.
   let replyToken = mail.replyToken;
   if (!replyToken && mail.inReplyTo) {
-    replyToken = (await deps.prisma.sentMail.findUnique({ where: { messageId: mail.inReplyTo } }))?.replyToken ?? undefined;
+    replyToken =
+      (await deps.prisma.sentMail.findUnique({ where: { messageId: mail.inReplyTo } }))?.replyToken ??
+      undefined;
   }
   const to = mail.to.map(safeAddress);
   const cc = mail.cc?.map(safeAddress);
   // Task text reaches the subject and custom headers: fold it to one line so
   // nothing in it can start a header of its own.
   const subject = oneLine(mail.subject);
-  const headers = Object.fromEntries(Object.entries(mail.headers ?? {}).map(([k, v]) => [oneLine(k).replace(/[^\w-]/g, ''), oneLine(v)]));
+  const headers = Object.fromEntries(
+    Object.entries(mail.headers ?? {}).map(([k, v]) => [oneLine(k).replace(/[^\w-]/g, ''), oneLine(v)]),
+  );
   await deps.transport.sendMail({
     from: deps.from,
     to,

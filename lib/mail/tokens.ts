@@ -61,7 +61,11 @@ export function unbase32(text: string): Buffer | null {
 }
 
 function mac(payload: Buffer, secret: string): Buffer {
-  return createHmac('sha256', secret).update('duban-reply-token').update(payload).digest().subarray(0, MAC_BYTES);
+  return createHmac('sha256', secret)
+    .update('duban-reply-token')
+    .update(payload)
+    .digest()
+    .subarray(0, MAC_BYTES);
 }
 
 function field(value: string, name: string): Buffer {
@@ -86,7 +90,8 @@ export function signReplyToken(claims: ReplyClaims, secret: string): string {
 
 export function verifyReplyToken(token: string, secret: string, now: number): VerifyResult {
   const bytes = /^[a-z2-7]+$/i.test(token) ? unbase32(token) : null;
-  if (!bytes || bytes.length < 1 + 4 + 3 + MAC_BYTES || bytes[0] !== VERSION) return { ok: false, reason: '格式错误' };
+  if (!bytes || bytes.length < 1 + 4 + 3 + MAC_BYTES || bytes[0] !== VERSION)
+    return { ok: false, reason: '格式错误' };
   const payload = bytes.subarray(0, bytes.length - MAC_BYTES);
   const given = bytes.subarray(bytes.length - MAC_BYTES);
   if (!timingSafeEqual(given, mac(payload, secret))) return { ok: false, reason: '伪造' };
@@ -101,7 +106,8 @@ export function verifyReplyToken(token: string, secret: string, now: number): Ve
   const workflowId = read();
   const unit = read();
   const period = read();
-  if (workflowId === null || unit === null || period === null || pos !== payload.length) return { ok: false, reason: '格式错误' };
+  if (workflowId === null || unit === null || period === null || pos !== payload.length)
+    return { ok: false, reason: '格式错误' };
   const expiresAt = payload.readUInt32BE(1) * 1000;
   if (now > expiresAt) return { ok: false, reason: '过期' };
   return { ok: true, claims: { workflowId, unit, period, expiresAt } };
@@ -144,12 +150,19 @@ export function replyFields(token: string, config: Pick<Config, 'mail' | 'web'>)
  * reference through the SentMail row of the mail that carried it.
  */
 export async function resolveReference(prisma: PrismaClient, ref: string): Promise<string | null> {
-  const row = await prisma.sentMail.findFirst({ where: { replyRef: ref.toLowerCase(), replyToken: { not: null } }, orderBy: { id: 'desc' } });
+  const row = await prisma.sentMail.findFirst({
+    where: { replyRef: ref.toLowerCase(), replyToken: { not: null } },
+    orderBy: { id: 'desc' },
+  });
   return row?.replyToken ?? null;
 }
 
 export async function tokenForMessageIds(prisma: PrismaClient, ids: string[]): Promise<string | null> {
   if (ids.length === 0) return null;
-  const rows = await prisma.sentMail.findMany({ where: { messageId: { in: ids }, replyToken: { not: null } }, orderBy: { id: 'desc' }, take: 1 });
+  const rows = await prisma.sentMail.findMany({
+    where: { messageId: { in: ids }, replyToken: { not: null } },
+    orderBy: { id: 'desc' },
+    take: 1,
+  });
   return rows[0]?.replyToken ?? null;
 }

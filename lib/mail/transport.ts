@@ -12,7 +12,9 @@ export function createTransport(config: Config): Transporter {
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 587)),
     secure: url.protocol === 'smtps:',
-    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    auth: url.username
+      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+      : undefined,
     // the embedded catcher speaks plain SMTP on loopback
     ignoreTLS: config.smtp.embedded,
   });

@@ -14,7 +14,8 @@ const CANDIDATES = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'];
 export function dovecotBinary(): { path: string } | { missing: string } {
   const found = CANDIDATES.find((p) => existsSync(p));
   if (!found) return { missing: 'dovecot 未安装（apt-get install -y dovecot-imapd），跳过真实 IMAP 测试' };
-  if (process.getuid && process.getuid() !== 0) return { missing: 'dovecot 测试需要 root（dovecot 会切换到 dovecot/dovenull 用户）' };
+  if (process.getuid && process.getuid() !== 0)
+    return { missing: 'dovecot 测试需要 root（dovecot 会切换到 dovecot/dovenull 用户）' };
   return { path: found };
 }
 
@@ -39,10 +40,18 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, child: ChildProcess, log: string, timeoutMs = 10_000): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  log: string,
+  timeoutMs = 10_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`dovecot 已退出（${child.exitCode}）：${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`);
+    if (child.exitCode !== null)
+      throw new Error(
+        `dovecot 已退出（${child.exitCode}）：${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`,
+      );
     const ok = await new Promise<boolean>((resolve) => {
       const sock = connect(port, '127.0.0.1');
       sock.once('data', (d) => {
@@ -52,7 +61,10 @@ async function waitForPort(port: number, child: ChildProcess, log: string, timeo
       sock.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > until) throw new Error(`dovecot 未在 ${timeoutMs} ms 内监听端口 ${port}：${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`);
+    if (Date.now() > until)
+      throw new Error(
+        `dovecot 未在 ${timeoutMs} ms 内监听端口 ${port}：${existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }

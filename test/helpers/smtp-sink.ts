@@ -52,7 +52,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     waitFor(n, timeoutMs = 10_000) {
       if (messages.length >= n) return Promise.resolve(messages);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`SMTP 接收端在 ${timeoutMs} ms 内只收到 ${messages.length}/${n} 封邮件`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`SMTP 接收端在 ${timeoutMs} ms 内只收到 ${messages.length}/${n} 封邮件`)),
+          timeoutMs,
+        );
         waiters.push({
           n,
           resolve: () => {

@@ -26,7 +26,10 @@ beforeAll(async () => {
   });
   ids = await h.start(setId);
   // 区交通局 reports on time for January and February.
-  for (const [period, day, percent] of [['2022-01', '2022-01-20', 10], ['2022-02', '2022-02-21', 20]] as const) {
+  for (const [period, day, percent] of [
+    ['2022-01', '2022-01-20', 10],
+    ['2022-02', '2022-02-21', 20],
+  ] as const) {
     await h.advanceTo(atChinaTime(day, '10:00'));
     await h.env.client.workflow.getHandle(ids[0]!).signal(reportSignal, {
       key: `audit-test-${period}`,
@@ -54,17 +57,27 @@ describe('duban audit', () => {
     expect(result).toMatchObject({ tasks: 2, checked: 2, agreeing: 2 });
     expect(result.mailsOrdered).toBeGreaterThanOrEqual(5);
     expect(result.mailsRecorded).toBe(result.mailsOrdered);
-    const late = await h.db.prisma.task.findFirstOrThrow({ where: { workflowId: ids[1] }, include: { escalations: true } });
+    const late = await h.db.prisma.task.findFirstOrThrow({
+      where: { workflowId: ids[1] },
+      include: { escalations: true },
+    });
     expect(late.light).toBe('red');
     // January's and February's periods, each up the whole ladder
-    expect(late.escalations.filter((e) => e.period === '2022-02').map((e) => e.level).sort()).toEqual(['escalation', 'reminder1', 'reminder2']);
+    expect(
+      late.escalations
+        .filter((e) => e.period === '2022-02')
+        .map((e) => e.level)
+        .sort(),
+    ).toEqual(['escalation', 'reminder1', 'reminder2']);
     expect(late.escalations.filter((e) => e.period === '2022-01')).toHaveLength(3);
   });
 
   it('names a tampered light and a deleted escalation', async () => {
     const late = await h.db.prisma.task.findFirstOrThrow({ where: { workflowId: ids[1] } });
     await h.db.prisma.task.update({ where: { id: late.id }, data: { light: 'green' } });
-    const esc = await h.db.prisma.escalation.findFirstOrThrow({ where: { taskId: late.id, level: 'escalation', period: '2022-02' } });
+    const esc = await h.db.prisma.escalation.findFirstOrThrow({
+      where: { taskId: late.id, level: 'escalation', period: '2022-02' },
+    });
     await h.db.prisma.escalation.delete({ where: { id: esc.id } });
     try {
       const result = await verifyTaskSet(h.env.client, h.db.prisma, setId);
@@ -72,20 +85,32 @@ describe('duban audit', () => {
       const whats = result.discrepancies.map((d) => `${d.seq}:${d.what}`);
       expect(whats).toContain('2:亮灯不一致');
       expect(whats).toContain('2:催办/督办记录在数据库中缺失');
-      expect(result.discrepancies.find((d) => d.what === '亮灯不一致')).toMatchObject({ history: 'red', database: 'green' });
+      expect(result.discrepancies.find((d) => d.what === '亮灯不一致')).toMatchObject({
+        history: 'red',
+        database: 'green',
+      });
     } finally {
       await h.db.prisma.task.update({ where: { id: late.id }, data: { light: 'red' } });
-      await h.db.prisma.escalation.create({ data: { key: esc.key, taskId: esc.taskId, unitName: esc.unitName, period: esc.period, level: esc.level, at: esc.at } });
+      await h.db.prisma.escalation.create({
+        data: {
+          key: esc.key,
+          taskId: esc.taskId,
+          unitName: esc.unitName,
+          period: esc.period,
+          level: esc.level,
+          at: esc.at,
+        },
+      });
     }
   });
 
-  it('replays every history against today\'s workflow code', async () => {
+  it("replays every history against today's workflow code", async () => {
     const outcomes = await replayWorkflows(h.env.client, ids);
     expect(outcomes.length).toBeGreaterThanOrEqual(2);
     expect(outcomes.filter((o) => !o.ok)).toEqual([]);
   });
 
-  it('tells the late unit\'s story in Chinese', async () => {
+  it("tells the late unit's story in Chinese", async () => {
     const entries = await timeline(h.env.client, ids[1]!);
     const text = entries.map((e) => e.summary).join('\n');
     expect(text).toContain('启动：第 2 项');

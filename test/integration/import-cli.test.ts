@@ -28,7 +28,12 @@ function duban(args: string[]): Promise<{ code: number; stdout: string; stderr: 
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, 'bin/duban.js'), ...args], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: db.url, TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef', DUBAN_HOME: path.join(tmp, 'home') },
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef',
+        DUBAN_HOME: path.join(tmp, 'home'),
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -42,10 +47,24 @@ function duban(args: string[]): Promise<{ code: number; stdout: string; stderr: 
 describe('duban import', () => {
   it('imports 50,000 rows with progress on stderr and bounded memory', async () => {
     const files = await writeSyntheticTables(tmp, 50_000);
-    const run = await duban(['import', files.tasksFile, '--units', files.unitsFile, '--year', '2022', '--json']);
+    const run = await duban([
+      'import',
+      files.tasksFile,
+      '--units',
+      files.unitsFile,
+      '--year',
+      '2022',
+      '--json',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as ImportResult;
-    expect(r).toMatchObject({ tasks: 50_000, byCategory: { 预期目标: 5_000, 重点工作: 45_000 }, units: 201, errors: [], applied: true });
+    expect(r).toMatchObject({
+      tasks: 50_000,
+      byCategory: { 预期目标: 5_000, 重点工作: 45_000 },
+      units: 201,
+      errors: [],
+      applied: true,
+    });
     expect(await db.prisma.task.count({ where: { taskSetId: r.taskSetId } })).toBe(50_000);
     // Progress: the reading bar reaches 100%, then the writing bar.
     expect(run.stderr).toMatch(/读取 tasks-50000\.csv 100%/);
@@ -53,22 +72,42 @@ describe('duban import', () => {
     // The CSV is streamed: the process grows by far less than 50,000 rows of
     // objects read whole would need. Measured here: ~170 MB (peak RSS minus RSS at start).
     const growth = r.stats.peakRssMb - r.stats.rssStartMb;
-    console.log(`50,000 rows: ${r.stats.durationMs} ms, ${r.stats.rowsPerSecond} rows/s, RSS ${r.stats.rssStartMb} → peak ${r.stats.peakRssMb} MB`);
+    console.log(
+      `50,000 rows: ${r.stats.durationMs} ms, ${r.stats.rowsPerSecond} rows/s, RSS ${r.stats.rssStartMb} → peak ${r.stats.peakRssMb} MB`,
+    );
     expect(growth).toBeGreaterThan(0);
     expect(growth).toBeLessThan(500);
   }, 180_000);
 
   it('a table with errors: exit 2, every error in the JSON, nothing written', async () => {
-    const run = await duban(['import', fixture('many-errors.csv'), '--units', fixture('units.csv'), '--year', '2022', '--json']);
+    const run = await duban([
+      'import',
+      fixture('many-errors.csv'),
+      '--units',
+      fixture('units.csv'),
+      '--year',
+      '2022',
+      '--json',
+    ]);
     expect(run.code).toBe(2);
     const r = JSON.parse(run.stdout) as ImportResult;
     expect(r.errors).toHaveLength(5);
-    for (const e of r.errors) expect(Object.keys(e).sort()).toEqual(['column', 'file', 'message', 'row', 'value']);
+    for (const e of r.errors)
+      expect(Object.keys(e).sort()).toEqual(['column', 'file', 'message', 'row', 'value']);
     expect(await db.prisma.taskSet.findUnique({ where: { id: r.taskSetId } })).toBeNull();
-    const human = await duban(['import', fixture('many-errors.csv'), '--units', fixture('units.csv'), '--year', '2022']);
+    const human = await duban([
+      'import',
+      fixture('many-errors.csv'),
+      '--units',
+      fixture('units.csv'),
+      '--year',
+      '2022',
+    ]);
     expect(human.code).toBe(2);
     expect(human.stdout).toContain('导入失败，未写入任何数据。共 5 处错误');
-    expect(human.stdout).toContain('many-errors.csv 第 3 行 「牵头单位」列（值：区发改委）：单位名录中没有「区发改委」；最接近的是：区发展改革委');
+    expect(human.stdout).toContain(
+      'many-errors.csv 第 3 行 「牵头单位」列（值：区发改委）：单位名录中没有「区发改委」；最接近的是：区发展改革委',
+    );
   }, 60_000);
 
   it('an edited table is shown, and applied only with --apply', async () => {
@@ -82,7 +121,10 @@ describe('duban import', () => {
     expect(preview.stdout).toContain('删除任务 1 项：4');
     expect(await db.prisma.task.count({ where: { taskSetId: '2022-cli-diff', seq: '5' } })).toBe(0);
     const applied = await duban(['import', fixture('edited.csv'), ...args, '--apply', '--json']);
-    expect(JSON.parse(applied.stdout)).toMatchObject({ applied: true, diff: { added: ['5'], removed: ['4'] } });
+    expect(JSON.parse(applied.stdout)).toMatchObject({
+      applied: true,
+      diff: { added: ['5'], removed: ['4'] },
+    });
     expect(await db.prisma.task.count({ where: { taskSetId: '2022-cli-diff', seq: '5' } })).toBe(1);
   }, 60_000);
 
@@ -106,7 +148,11 @@ describe('duban seed', () => {
       const child = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
         const p = spawn(process.execPath, [path.join(root, 'bin/duban.js'), 'seed', '--json'], {
           cwd: root,
-          env: { ...process.env, DATABASE_URL: empty.url, TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef' },
+          env: {
+            ...process.env,
+            DATABASE_URL: empty.url,
+            TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef',
+          },
         });
         let stdout = '';
         p.stdout.on('data', (d) => (stdout += d));
@@ -114,7 +160,11 @@ describe('duban seed', () => {
         p.on('close', (code) => resolve({ code: code ?? -1, stdout }));
       });
       expect(child.code).toBe(0);
-      expect(JSON.parse(child.stdout)).toMatchObject({ taskSetId: '2022-shapingba', imported: true, tasks: 141 });
+      expect(JSON.parse(child.stdout)).toMatchObject({
+        taskSetId: '2022-shapingba',
+        imported: true,
+        tasks: 141,
+      });
     } finally {
       await empty.drop();
     }

@@ -7,7 +7,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
-import { ensureSampleImported, importTables, SAMPLE_DIR, SAMPLE_TASK_SET_ID } from '../../client/import/index.ts';
+import {
+  ensureSampleImported,
+  importTables,
+  SAMPLE_DIR,
+  SAMPLE_TASK_SET_ID,
+} from '../../client/import/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/import/${name}`, import.meta.url));
 let home: string;
@@ -51,17 +56,45 @@ describe('import on embedded PGlite', () => {
       apply: true,
     });
     expect(r).toMatchObject({ errors: [], tasks: 141, applied: false, pendingApply: false });
-    expect(r.diff).toEqual({ added: [], changed: [], removed: [], blocked: [], units: { added: [], changed: [], removed: [] } });
+    expect(r.diff).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+      blocked: [],
+      units: { added: [], changed: [], removed: [] },
+    });
   });
 
   it('previews and applies an edited table in one transaction', async () => {
     const units = fixture('units.csv');
-    await importTables(db, { tasksFile: fixture('base.csv'), unitsFile: units, year: 2022, id: '2022-pglite' });
-    const preview = await importTables(db, { tasksFile: fixture('edited.csv'), unitsFile: units, year: 2022, id: '2022-pglite' });
-    expect(preview).toMatchObject({ pendingApply: true, applied: false, diff: { added: ['5'], removed: ['4'] } });
-    const applied = await importTables(db, { tasksFile: fixture('edited.csv'), unitsFile: units, year: 2022, id: '2022-pglite', apply: true });
+    await importTables(db, {
+      tasksFile: fixture('base.csv'),
+      unitsFile: units,
+      year: 2022,
+      id: '2022-pglite',
+    });
+    const preview = await importTables(db, {
+      tasksFile: fixture('edited.csv'),
+      unitsFile: units,
+      year: 2022,
+      id: '2022-pglite',
+    });
+    expect(preview).toMatchObject({
+      pendingApply: true,
+      applied: false,
+      diff: { added: ['5'], removed: ['4'] },
+    });
+    const applied = await importTables(db, {
+      tasksFile: fixture('edited.csv'),
+      unitsFile: units,
+      year: 2022,
+      id: '2022-pglite',
+      apply: true,
+    });
     expect(applied.applied).toBe(true);
-    const seqs = (await db.prisma.task.findMany({ where: { taskSetId: '2022-pglite' }, orderBy: { seq: 'asc' } })).map((t) => t.seq);
+    const seqs = (
+      await db.prisma.task.findMany({ where: { taskSetId: '2022-pglite' }, orderBy: { seq: 'asc' } })
+    ).map((t) => t.seq);
     expect(seqs).toEqual(['1', '2', '3', '5']);
   });
 });

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { ensureSampleImported, importTables, SAMPLE_DIR, SAMPLE_TASK_SET_ID } from '../../client/import/index.ts';
+import {
+  ensureSampleImported,
+  importTables,
+  SAMPLE_DIR,
+  SAMPLE_TASK_SET_ID,
+} from '../../client/import/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/import/${name}`, import.meta.url));
 const units = fixture('units.csv');
@@ -24,7 +29,12 @@ afterAll(async () => {
 /** The sample's units per task straight from the CSV, groups left out (they are not mailboxes). */
 function sampleExpectations() {
   const unitLines = readFileSync(path.join(SAMPLE_DIR, 'units.csv'), 'utf8').trim().split('\n').slice(1);
-  const groups = new Set(unitLines.map((l) => l.split(',')).filter((c) => c[2] === '集合').map((c) => c[1]));
+  const groups = new Set(
+    unitLines
+      .map((l) => l.split(','))
+      .filter((c) => c[2] === '集合')
+      .map((c) => c[1]),
+  );
   const expected = new Map<string, { lead: string[]; co: string[] }>();
   const text = readFileSync(path.join(SAMPLE_DIR, 'tasks.csv'), 'utf8');
   // The sample quotes only the task text; the last three fields never contain commas.
@@ -55,24 +65,46 @@ describe('the 沙坪坝 2022 sample', () => {
     expect(expected.size).toBe(141);
     for (const t of tasks) {
       const e = expected.get(t.seq)!;
-      const names = (role: string) => t.assignments.filter((a) => a.role === role).map((a) => a.unit.name).sort();
-      expect({ seq: t.seq, lead: names('lead'), co: names('co') }).toEqual({ seq: t.seq, lead: [...e.lead].sort(), co: [...e.co].sort() });
+      const names = (role: string) =>
+        t.assignments
+          .filter((a) => a.role === role)
+          .map((a) => a.unit.name)
+          .sort();
+      expect({ seq: t.seq, lead: names('lead'), co: names('co') }).toEqual({
+        seq: t.seq,
+        lead: [...e.lead].sort(),
+        co: [...e.co].sort(),
+      });
       expect(t.workflowId).toBe(`duban/${SAMPLE_TASK_SET_ID}/${t.seq}`);
       expect(t.deadline.toISOString().slice(0, 10)).toBe('2022-12-31');
       expect(t.state).toBe('未启动');
     }
     const t9 = tasks.find((t) => t.seq === '9')!;
     expect(t9).toMatchObject({ group: '建好环大学创新生态圈', sourceRow: 20 });
-    const lead = await db.prisma.unit.findFirstOrThrow({ where: { taskSetId: SAMPLE_TASK_SET_ID, name: '区科技局' } });
-    expect(lead).toMatchObject({ code: 'U044', type: '单位', emails: ['u044@units.spb.test'], leaderEmails: ['leader-u044@spb.test'] });
+    const lead = await db.prisma.unit.findFirstOrThrow({
+      where: { taskSetId: SAMPLE_TASK_SET_ID, name: '区科技局' },
+    });
+    expect(lead).toMatchObject({
+      code: 'U044',
+      type: '单位',
+      emails: ['u044@units.spb.test'],
+      leaderEmails: ['leader-u044@spb.test'],
+    });
     expect(lead.attributes).toEqual({ 类型: '区级部门' });
-    const group = await db.prisma.unit.findFirstOrThrow({ where: { taskSetId: SAMPLE_TASK_SET_ID, name: '各镇街' } });
+    const group = await db.prisma.unit.findFirstOrThrow({
+      where: { taskSetId: SAMPLE_TASK_SET_ID, name: '各镇街' },
+    });
     expect(group).toMatchObject({ type: '集合', emails: [], members: [] });
-    expect(await db.prisma.auditEvent.count({ where: { taskSetId: SAMPLE_TASK_SET_ID, action: 'import.create' } })).toBe(1);
+    expect(
+      await db.prisma.auditEvent.count({ where: { taskSetId: SAMPLE_TASK_SET_ID, action: 'import.create' } }),
+    ).toBe(1);
   });
 
   it('the JSON summary says so, and re-importing the same table changes nothing', async () => {
-    const before = await db.prisma.task.findMany({ where: { taskSetId: SAMPLE_TASK_SET_ID }, orderBy: { id: 'asc' } });
+    const before = await db.prisma.task.findMany({
+      where: { taskSetId: SAMPLE_TASK_SET_ID },
+      orderBy: { id: 'asc' },
+    });
     const r = await importTables(db, {
       tasksFile: path.join(SAMPLE_DIR, 'tasks.csv'),
       unitsFile: path.join(SAMPLE_DIR, 'units.csv'),
@@ -80,13 +112,28 @@ describe('the 沙坪坝 2022 sample', () => {
       id: SAMPLE_TASK_SET_ID,
       apply: true,
     });
-    expect(r).toMatchObject({ taskSetId: SAMPLE_TASK_SET_ID, tasks: 141, byCategory: { 预期目标: 10, 重点工作: 131 }, units: 95, errors: [] });
+    expect(r).toMatchObject({
+      taskSetId: SAMPLE_TASK_SET_ID,
+      tasks: 141,
+      byCategory: { 预期目标: 10, 重点工作: 131 },
+      units: 95,
+      errors: [],
+    });
     expect(r.created).toBe(false);
     expect(r.applied).toBe(false);
-    expect(r.diff).toEqual({ added: [], changed: [], removed: [], blocked: [], units: { added: [], changed: [], removed: [] } });
+    expect(r.diff).toEqual({
+      added: [],
+      changed: [],
+      removed: [],
+      blocked: [],
+      units: { added: [], changed: [], removed: [] },
+    });
     // 集合 without members: warned about, by name.
     expect(r.warnings.map((w) => w.value)).toContain('各镇街');
-    const after = await db.prisma.task.findMany({ where: { taskSetId: SAMPLE_TASK_SET_ID }, orderBy: { id: 'asc' } });
+    const after = await db.prisma.task.findMany({
+      where: { taskSetId: SAMPLE_TASK_SET_ID },
+      orderBy: { id: 'asc' },
+    });
     expect(after).toEqual(before);
   });
 
@@ -99,7 +146,12 @@ describe('the 沙坪坝 2022 sample', () => {
 describe('errors', () => {
   it('a table with errors imports nothing and lists every error', async () => {
     const sets = await db.prisma.taskSet.count();
-    const r = await importTables(db, { tasksFile: fixture('many-errors.csv'), unitsFile: units, year: 2022, name: 'errors' });
+    const r = await importTables(db, {
+      tasksFile: fixture('many-errors.csv'),
+      unitsFile: units,
+      year: 2022,
+      name: 'errors',
+    });
     expect(r.errors.map((e) => [e.file, e.row, e.column])).toEqual([
       ['many-errors.csv', 3, '牵头单位'],
       ['many-errors.csv', 4, '序号'],
@@ -118,7 +170,14 @@ describe('errors', () => {
       CREATE FUNCTION fail_import() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql;
       CREATE TRIGGER fail_import BEFORE INSERT ON "Assignment" FOR EACH STATEMENT EXECUTE FUNCTION fail_import();`);
     try {
-      await expect(importTables(db, { tasksFile: fixture('base.csv'), unitsFile: units, year: 2022, id: '2022-rollback' })).rejects.toThrow(/injected failure/);
+      await expect(
+        importTables(db, {
+          tasksFile: fixture('base.csv'),
+          unitsFile: units,
+          year: 2022,
+          id: '2022-rollback',
+        }),
+      ).rejects.toThrow(/injected failure/);
     } finally {
       await db.sql.exec('DROP TRIGGER fail_import ON "Assignment"; DROP FUNCTION fail_import();');
     }
@@ -142,7 +201,10 @@ describe('re-import of an edited table', () => {
         {
           text: t.text,
           deadline: t.deadline.toISOString().slice(0, 10),
-          co: t.assignments.filter((a) => a.role === 'co').map((a) => a.unit.name).sort(),
+          co: t.assignments
+            .filter((a) => a.role === 'co')
+            .map((a) => a.unit.name)
+            .sort(),
         },
       ]),
     );
@@ -153,7 +215,12 @@ describe('re-import of an edited table', () => {
     expect(base).toMatchObject({ created: true, applied: true, tasks: 4, errors: [] });
     const stored = await load();
 
-    const preview = await importTables(db, { tasksFile: fixture('edited.csv'), unitsFile: units, year: 2022, id });
+    const preview = await importTables(db, {
+      tasksFile: fixture('edited.csv'),
+      unitsFile: units,
+      year: 2022,
+      id,
+    });
     expect(preview).toMatchObject({ created: false, applied: false, pendingApply: true, errors: [] });
     expect(preview.diff).toMatchObject({
       added: ['5'],
@@ -166,7 +233,13 @@ describe('re-import of an edited table', () => {
     });
     expect(await load()).toEqual(stored);
 
-    const applied = await importTables(db, { tasksFile: fixture('edited.csv'), unitsFile: units, year: 2022, id, apply: true });
+    const applied = await importTables(db, {
+      tasksFile: fixture('edited.csv'),
+      unitsFile: units,
+      year: 2022,
+      id,
+      apply: true,
+    });
     expect(applied).toMatchObject({ applied: true, pendingApply: false });
     expect(await load()).toEqual({
       '1': { text: '第一项（文字改过）', deadline: '2022-12-31', co: ['区发展改革委'] },
@@ -177,17 +250,32 @@ describe('re-import of an edited table', () => {
     const five = await db.prisma.task.findFirstOrThrow({ where: { taskSetId: id, seq: '5' } });
     expect(five.workflowId).toBe(`duban/${id}/5`);
 
-    const again = await importTables(db, { tasksFile: fixture('edited.csv'), unitsFile: units, year: 2022, id, apply: true });
+    const again = await importTables(db, {
+      tasksFile: fixture('edited.csv'),
+      unitsFile: units,
+      year: 2022,
+      id,
+      apply: true,
+    });
     expect(again).toMatchObject({ applied: false, pendingApply: false });
     expect(again.diff).toMatchObject({ added: [], changed: [], removed: [], blocked: [] });
   });
 
   it('never touches tasks whose workflows run, and says so', async () => {
-    await db.prisma.task.updateMany({ where: { taskSetId: id, seq: { in: ['1', '5'] } }, data: { state: '进行中' } });
+    await db.prisma.task.updateMany({
+      where: { taskSetId: id, seq: { in: ['1', '5'] } },
+      data: { state: '进行中' },
+    });
     await db.prisma.taskSet.update({ where: { id }, data: { startedAt: new Date() } });
     const before = await load();
     // base.csv changes 1 back, changes 2, adds 4 and drops 5.
-    const r = await importTables(db, { tasksFile: fixture('base.csv'), unitsFile: units, year: 2022, id, apply: true });
+    const r = await importTables(db, {
+      tasksFile: fixture('base.csv'),
+      unitsFile: units,
+      year: 2022,
+      id,
+      apply: true,
+    });
     expect(r.applied).toBe(true);
     expect(r.diff.blocked).toEqual([
       { seq: '1', state: '进行中', change: 'changed', fields: ['text'] },
@@ -212,25 +300,52 @@ describe('re-import of an edited table', () => {
 describe('the other table forms end to end', () => {
   it('XLSX with merged cells and a GB18030 CSV import into their task sets', async () => {
     const x = await importTables(db, { tasksFile: fixture('merged.xlsx'), unitsFile: units, year: 2022 });
-    expect(x).toMatchObject({ errors: [], tasks: 5, applied: true, name: '2022年政府工作报告重点任务分解表（测试）' });
+    expect(x).toMatchObject({
+      errors: [],
+      tasks: 5,
+      applied: true,
+      name: '2022年政府工作报告重点任务分解表（测试）',
+    });
     expect(x.taskSetId).toMatch(/^2022-[0-9a-f]{8}$/);
     const t1 = await db.prisma.task.findFirstOrThrow({ where: { taskSetId: x.taskSetId, seq: '1' } });
-    expect(t1).toMatchObject({ group: '联动共建科学城', deadlineRaw: '2022-06-30', attributes: { 备注: '市级重点' } });
+    expect(t1).toMatchObject({
+      group: '联动共建科学城',
+      deadlineRaw: '2022-06-30',
+      attributes: { 备注: '市级重点' },
+    });
     const t5 = await db.prisma.task.findFirstOrThrow({ where: { taskSetId: x.taskSetId, seq: '5' } });
     expect(t5).toMatchObject({ continuing: true, deadlineRaw: '长期坚持' });
 
-    const g = await importTables(db, { tasksFile: fixture('gb18030.csv'), unitsFile: units, year: 2022, name: 'gb18030 test' });
+    const g = await importTables(db, {
+      tasksFile: fixture('gb18030.csv'),
+      unitsFile: units,
+      year: 2022,
+      name: 'gb18030 test',
+    });
     expect(g).toMatchObject({ errors: [], tasks: 3, taskSetId: '2022-gb18030-test' });
-    const texts = (await db.prisma.task.findMany({ where: { taskSetId: g.taskSetId }, orderBy: { seq: 'asc' } })).map((t) => t.text);
+    const texts = (
+      await db.prisma.task.findMany({ where: { taskSetId: g.taskSetId }, orderBy: { seq: 'asc' } })
+    ).map((t) => t.text);
     expect(texts).toContain('推动镕金科创园建设');
   });
 });
 
 describe('a broken unit directory', () => {
   it('is reported alone, not as one unknown unit per task', async () => {
-    const r = await importTables(db, { tasksFile: fixture('base.csv'), unitsFile: fixture('units-missing-name.csv'), year: 2022, id: '2022-broken-dir' });
+    const r = await importTables(db, {
+      tasksFile: fixture('base.csv'),
+      unitsFile: fixture('units-missing-name.csv'),
+      year: 2022,
+      id: '2022-broken-dir',
+    });
     expect(r.errors).toEqual([
-      { file: 'units-missing-name.csv', row: 1, column: '单位名称', value: null, message: expect.stringContaining('缺少必需的列「单位名称」') },
+      {
+        file: 'units-missing-name.csv',
+        row: 1,
+        column: '单位名称',
+        value: null,
+        message: expect.stringContaining('缺少必需的列「单位名称」'),
+      },
     ]);
     expect(await db.prisma.taskSet.findUnique({ where: { id: '2022-broken-dir' } })).toBeNull();
   });

@@ -9,16 +9,29 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { FIXTURE_SECRET, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
+import {
+  FIXTURE_SECRET,
+  REQUEST_MESSAGE_ID,
+  VALID_REF,
+  VALID_TOKEN,
+} from '../fixtures/mail/make-fixtures.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url));
 
-function duban(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function duban(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(root, 'bin/duban.js'), ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [path.join(root, 'bin/duban.js'), ...args],
+      { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -27,8 +40,27 @@ describe('duban inbox parse', () => {
     const r = await duban(['inbox', 'parse', fixture('qq-foxmail-gb2312.eml'), '--json']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
-    for (const key of ['messageId', 'from', 'token', 'status', 'percent', 'text', 'attachments', 'autoReply', 'bounce']) expect(json).toHaveProperty(key);
-    expect(json).toMatchObject({ messageId: '<tencent_4F1A2B3C@qq.com>', from: 'fgw@cq-spb.test', status: '推进中', percent: 60, autoReply: false, bounce: false, attachments: [] });
+    for (const key of [
+      'messageId',
+      'from',
+      'token',
+      'status',
+      'percent',
+      'text',
+      'attachments',
+      'autoReply',
+      'bounce',
+    ])
+      expect(json).toHaveProperty(key);
+    expect(json).toMatchObject({
+      messageId: '<tencent_4F1A2B3C@qq.com>',
+      from: 'fgw@cq-spb.test',
+      status: '推进中',
+      percent: 60,
+      autoReply: false,
+      bounce: false,
+      attachments: [],
+    });
     expect(json.text).not.toContain('原始邮件');
   });
   it('says in Chinese what it read, without --json', async () => {
@@ -51,11 +83,29 @@ describe('duban inbox ingest', () => {
     db = await createTestDatabase();
     home = mkdtempSync(path.join(tmpdir(), 'duban-cli-mail-'));
     // nothing listens on port 1: Temporal is unreachable on purpose
-    env = { DUBAN_HOME: home, DATABASE_URL: db.url, TOKEN_SECRET: FIXTURE_SECRET, TEMPORAL_ADDRESS: '127.0.0.1:1' };
-    await db.prisma.taskSet.create({ data: { id: 'fixture-2022', name: 't', year: 2022, sourceFile: 'x', sourceHash: 'x' } });
-    await db.prisma.unit.create({ data: { taskSetId: 'fixture-2022', code: 'fgw', name: '区发展改革委', emails: ['fgw@cq-spb.test'] } });
+    env = {
+      DUBAN_HOME: home,
+      DATABASE_URL: db.url,
+      TOKEN_SECRET: FIXTURE_SECRET,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    };
+    await db.prisma.taskSet.create({
+      data: { id: 'fixture-2022', name: 't', year: 2022, sourceFile: 'x', sourceHash: 'x' },
+    });
+    await db.prisma.unit.create({
+      data: { taskSetId: 'fixture-2022', code: 'fgw', name: '区发展改革委', emails: ['fgw@cq-spb.test'] },
+    });
     await db.prisma.sentMail.create({
-      data: { key: 'duban/fixture-2022/9/request', messageId: REQUEST_MESSAGE_ID, kind: 'request', toAddrs: [], ccAddrs: [], subject: 's', replyToken: VALID_TOKEN, replyRef: VALID_REF },
+      data: {
+        key: 'duban/fixture-2022/9/request',
+        messageId: REQUEST_MESSAGE_ID,
+        kind: 'request',
+        toAddrs: [],
+        ccAddrs: [],
+        subject: 's',
+        replyToken: VALID_TOKEN,
+        replyRef: VALID_REF,
+      },
     });
   });
   afterAll(async () => {
@@ -64,19 +114,43 @@ describe('duban inbox ingest', () => {
   });
 
   it('records each file with its outcome; a reply that needs Temporal stays pending (exit 1)', async () => {
-    const r = await duban(['inbox', 'ingest', fixture('autoreply-header.eml'), fixture('bounce-dsn.eml'), fixture('forged-token.eml'), fixture('expired-token.eml'), fixture('apple-iphone.eml'), '--json'], env);
+    const r = await duban(
+      [
+        'inbox',
+        'ingest',
+        fixture('autoreply-header.eml'),
+        fixture('bounce-dsn.eml'),
+        fixture('forged-token.eml'),
+        fixture('expired-token.eml'),
+        fixture('apple-iphone.eml'),
+        '--json',
+      ],
+      env,
+    );
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
-    expect(json.results.map((x: { outcome: string }) => x.outcome)).toEqual(['auto-reply', 'bounce', 'refused', 'refused', 'pending']);
+    expect(json.results.map((x: { outcome: string }) => x.outcome)).toEqual([
+      'auto-reply',
+      'bounce',
+      'refused',
+      'refused',
+      'pending',
+    ]);
     expect(json.counts).toEqual({ 'auto-reply': 1, bounce: 1, refused: 2, pending: 1 });
     expect(r.stderr).toContain('无法连接 Temporal');
     expect(await db.prisma.inboundMessage.count()).toBe(5);
   }, 90_000);
 
   it('a second run does not process the finished ones again', async () => {
-    const r = await duban(['inbox', 'ingest', fixture('autoreply-header.eml'), fixture('bounce-dsn.eml'), '--json'], env);
+    const r = await duban(
+      ['inbox', 'ingest', fixture('autoreply-header.eml'), fixture('bounce-dsn.eml'), '--json'],
+      env,
+    );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).results.map((x: { duplicate: boolean }) => x.duplicate)).toEqual([true, true]);
+    expect(JSON.parse(r.stdout).results.map((x: { duplicate: boolean }) => x.duplicate)).toEqual([
+      true,
+      true,
+    ]);
     expect(await db.prisma.inboundMessage.count()).toBe(5);
   }, 90_000);
 });

@@ -28,12 +28,20 @@ import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
 import { pollOnce, startImapPoller } from '../../worker/imap-poller.ts';
 import { handleInboxRequest } from '../../client/web/inbox/index.ts';
 import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
-import { FIXTURE_SECRET, FIXTURE_UNIT, FIXTURE_UNIT_EMAIL, REQUEST_MESSAGE_ID, VALID_REF, VALID_TOKEN } from '../fixtures/mail/make-fixtures.ts';
+import {
+  FIXTURE_SECRET,
+  FIXTURE_UNIT,
+  FIXTURE_UNIT_EMAIL,
+  REQUEST_MESSAGE_ID,
+  VALID_REF,
+  VALID_TOKEN,
+} from '../fixtures/mail/make-fixtures.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 
 const dovecot = dovecotBinary();
 if ('missing' in dovecot) console.warn(`跳过：${dovecot.missing}`);
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url)));
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url)));
 const TASK_SET = 'fixture-2022';
 const TASK_QUEUE = 'mail-test';
 
@@ -48,7 +56,11 @@ let home: string;
 let deps: InboundDeps;
 
 async function startSinkWorkflow(seq: string) {
-  await env.client.workflow.start('reportSink', { taskQueue: TASK_QUEUE, workflowId: `duban/${TASK_SET}/${seq}`, args: [[FIXTURE_UNIT]] });
+  await env.client.workflow.start('reportSink', {
+    taskQueue: TASK_QUEUE,
+    workflowId: `duban/${TASK_SET}/${seq}`,
+    args: [[FIXTURE_UNIT]],
+  });
 }
 
 /** The reports that reached the workflow, once `count` have (signals are applied asynchronously). */
@@ -69,7 +81,12 @@ async function reportsOf(seq: string, count: number): Promise<ReportInput[]> {
 describe.skipIf('missing' in dovecot)('mail on real servers', () => {
   beforeAll(async () => {
     home = mkdtempSync(path.join(tmpdir(), 'duban-mail-'));
-    [db, env, sink, imap] = await Promise.all([createTestDatabase(), localDevEnv(), startSmtpSink(), startDovecot()]);
+    [db, env, sink, imap] = await Promise.all([
+      createTestDatabase(),
+      localDevEnv(),
+      startSmtpSink(),
+      startDovecot(),
+    ]);
     config = loadConfig({
       DUBAN_HOME: home,
       DATABASE_URL: db.url,
@@ -90,11 +107,21 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     workerRun = worker.run();
     deps = { prisma: db.prisma, client: env.client, config };
 
-    await db.prisma.taskSet.create({ data: { id: TASK_SET, name: '测试任务集', year: 2022, sourceFile: 'fixture', sourceHash: 'x' } });
-    await db.prisma.unit.create({
-      data: { taskSetId: TASK_SET, code: 'fgw', name: FIXTURE_UNIT, emails: [FIXTURE_UNIT_EMAIL], leaderEmails: ['leader@cq-spb.test'] },
+    await db.prisma.taskSet.create({
+      data: { id: TASK_SET, name: '测试任务集', year: 2022, sourceFile: 'fixture', sourceHash: 'x' },
     });
-    await db.prisma.unit.create({ data: { taskSetId: TASK_SET, code: 'old', name: '区旧单位', emails: ['old-fgw@cq-spb.test'] } });
+    await db.prisma.unit.create({
+      data: {
+        taskSetId: TASK_SET,
+        code: 'fgw',
+        name: FIXTURE_UNIT,
+        emails: [FIXTURE_UNIT_EMAIL],
+        leaderEmails: ['leader@cq-spb.test'],
+      },
+    });
+    await db.prisma.unit.create({
+      data: { taskSetId: TASK_SET, code: 'old', name: '区旧单位', emails: ['old-fgw@cq-spb.test'] },
+    });
     // the request the fixtures answer, as sendOnce would have recorded it
     await db.prisma.sentMail.create({
       data: {
@@ -149,7 +176,11 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     it('a message seen twice is processed once', async () => {
       const again = await ingestRaw(deps, fixture('coremail-qp.eml'), 'imap');
       expect(again).toMatchObject({ outcome: 'applied', duplicate: true });
-      expect(await db.prisma.inboundMessage.count({ where: { messageId: '<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>' } })).toBe(1);
+      expect(
+        await db.prisma.inboundMessage.count({
+          where: { messageId: '<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>' },
+        }),
+      ).toBe(1);
     });
 
     it('exactly the applied replies reached the workflow, each once, with what the unit wrote', async () => {
@@ -157,30 +188,73 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect(reports).toHaveLength(7);
       expect(new Set(reports.map((r) => r.key)).size).toBe(7);
       const byMessage = Object.fromEntries(reports.map((r) => [r.inboundMessageId, r]));
-      expect(byMessage['<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>']).toMatchObject({ status: '完成', percent: 100, unit: FIXTURE_UNIT, period: '2022-06', channel: 'email' });
-      expect(byMessage['<narrative-1@cq-spb.test>']).toMatchObject({ status: '推进中', percent: null, needsReview: true });
-      expect(byMessage['<attachments-1@cq-spb.test>']!.attachments!.map((a: { filename: string }) => a.filename)).toContain('2022年6月进展台账.xlsx');
+      expect(byMessage['<2a1b3c4d.1a2b.18170000000.Coremail.fgw@cq-spb.test>']).toMatchObject({
+        status: '完成',
+        percent: 100,
+        unit: FIXTURE_UNIT,
+        period: '2022-06',
+        channel: 'email',
+      });
+      expect(byMessage['<narrative-1@cq-spb.test>']).toMatchObject({
+        status: '推进中',
+        percent: null,
+        needsReview: true,
+      });
+      expect(
+        byMessage['<attachments-1@cq-spb.test>']!.attachments!.map((a: { filename: string }) => a.filename),
+      ).toContain('2022年6月进展台账.xlsx');
     });
 
     it('keeps the attachments with the message', async () => {
-      const row = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId: '<attachments-1@cq-spb.test>' }, include: { attachments: true } });
-      expect(row.attachments.map((a) => a.filename).sort()).toEqual(['2022年6月进展台账.xlsx', '工作总结.docx', '现场照片.png', '验收报告.pdf'].sort());
+      const row = await db.prisma.inboundMessage.findUniqueOrThrow({
+        where: { messageId: '<attachments-1@cq-spb.test>' },
+        include: { attachments: true },
+      });
+      expect(row.attachments.map((a) => a.filename).sort()).toEqual(
+        ['2022年6月进展台账.xlsx', '工作总结.docx', '现场照片.png', '验收报告.pdf'].sort(),
+      );
     });
 
     it('a bounce marks the address failing and names its unit; no report', async () => {
-      expect(await db.prisma.addressHealth.findUnique({ where: { address: 'old-fgw@cq-spb.test' } })).toMatchObject({ failing: true });
-      expect(await db.prisma.inboundMessage.findFirst({ where: { outcome: 'bounce' } })).toMatchObject({ unitName: '区旧单位' });
+      expect(
+        await db.prisma.addressHealth.findUnique({ where: { address: 'old-fgw@cq-spb.test' } }),
+      ).toMatchObject({ failing: true });
+      expect(await db.prisma.inboundMessage.findFirst({ where: { outcome: 'bounce' } })).toMatchObject({
+        unitName: '区旧单位',
+      });
     });
 
     it('a reply for a workflow that does not exist is refused with the reason', async () => {
-      const token = signReplyToken({ workflowId: `duban/${TASK_SET}/999`, unit: FIXTURE_UNIT, period: '2022-06', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
-      const raw = Buffer.from(`From: ${FIXTURE_UNIT_EMAIL}\r\nTo: duban+${token}@duban.test\r\nSubject: Re\r\nMessage-ID: <nowf-1@x>\r\nDate: Thu, 16 Jun 2022 10:00:00 +0800\r\n\r\n状态：完成\r\n`);
-      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/不存在/) });
+      const token = signReplyToken(
+        {
+          workflowId: `duban/${TASK_SET}/999`,
+          unit: FIXTURE_UNIT,
+          period: '2022-06',
+          expiresAt: Date.now() + 86_400_000,
+        },
+        FIXTURE_SECRET,
+      );
+      const raw = Buffer.from(
+        `From: ${FIXTURE_UNIT_EMAIL}\r\nTo: duban+${token}@duban.test\r\nSubject: Re\r\nMessage-ID: <nowf-1@x>\r\nDate: Thu, 16 Jun 2022 10:00:00 +0800\r\n\r\n状态：完成\r\n`,
+      );
+      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({
+        outcome: 'refused',
+        reason: expect.stringMatching(/不存在/),
+      });
     });
 
     it('a reply dated before MAIL_SINCE is not read', async () => {
-      const raw = Buffer.from(fixture('coremail-qp.eml').toString('latin1').replace('Thu, 16 Jun 2022', 'Mon, 16 May 2022').replace('Coremail.fgw@', 'Coremail.old@'), 'latin1');
-      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({ outcome: 'refused', reason: expect.stringMatching(/MAIL_SINCE/) });
+      const raw = Buffer.from(
+        fixture('coremail-qp.eml')
+          .toString('latin1')
+          .replace('Thu, 16 Jun 2022', 'Mon, 16 May 2022')
+          .replace('Coremail.fgw@', 'Coremail.old@'),
+        'latin1',
+      );
+      expect(await ingestRaw(deps, raw, 'file')).toMatchObject({
+        outcome: 'refused',
+        reason: expect.stringMatching(/MAIL_SINCE/),
+      });
     });
   });
 
@@ -199,18 +273,37 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     afterAll(() => mailer.transport.close());
 
     it('sends the request once, with reply address, reference, anti-loop headers and no injected header', async () => {
-      const token = signReplyToken({ workflowId, unit: FIXTURE_UNIT, period: '2022-07', expiresAt: Date.now() + 30 * 86_400_000 }, config.tokens.secret);
+      const token = signReplyToken(
+        { workflowId, unit: FIXTURE_UNIT, period: '2022-07', expiresAt: Date.now() + 30 * 86_400_000 },
+        config.tokens.secret,
+      );
       const fields = replyFields(token, config);
       const mail = renderMail('request', {
         taskSet: { name: '政府工作报告重点任务', year: 2022 },
-        task: { seq, text: '推进老旧小区改造\r\nBcc: victim@evil.test\r\nX-Injected: yes', category: '重点工作', deadline: '2022-12-31' },
+        task: {
+          seq,
+          text: '推进老旧小区改造\r\nBcc: victim@evil.test\r\nX-Injected: yes',
+          category: '重点工作',
+          deadline: '2022-12-31',
+        },
         unit: FIXTURE_UNIT,
         period: { id: '2022-07', label: '2022年7月', dueOn: '2022-07-25' },
         reference: fields.reference,
         replyAddress: fields.replyTo,
         replyLink: fields.link,
       });
-      const out = { key: requestKey, kind: 'request' as const, workflowId, to: [FIXTURE_UNIT_EMAIL], subject: mail.subject + '\r\nBcc: victim@evil.test', text: mail.text, html: mail.html, replyTo: fields.replyTo, replyToken: token, headers: { 'X-Duban-Task': 'a\r\nBcc: victim@evil.test' } };
+      const out = {
+        key: requestKey,
+        kind: 'request' as const,
+        workflowId,
+        to: [FIXTURE_UNIT_EMAIL],
+        subject: mail.subject + '\r\nBcc: victim@evil.test',
+        text: mail.text,
+        html: mail.html,
+        replyTo: fields.replyTo,
+        replyToken: token,
+        headers: { 'X-Duban-Task': 'a\r\nBcc: victim@evil.test' },
+      };
       const first = await sendOnce(mailer, out);
       const second = await sendOnce(mailer, out);
       expect(first.sent).toBe(true);
@@ -232,22 +325,44 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect(request.replyTo?.value[0]?.address).toBe(fields.replyTo);
       expect(request.subject).toContain(fields.reference);
       expect(request.text).toContain(fields.link);
-      expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken).toBe(token);
+      expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken).toBe(
+        token,
+      );
     });
 
     it('threads the reminder under the request', async () => {
-      await sendOnce(mailer, { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}`, kind: 'reminder', workflowId, to: [FIXTURE_UNIT_EMAIL], subject: '【催办】', text: '请尽快报送', ...threadHeaders(requestKey, 'duban.test') });
+      await sendOnce(mailer, {
+        key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}`,
+        kind: 'reminder',
+        workflowId,
+        to: [FIXTURE_UNIT_EMAIL],
+        subject: '【催办】',
+        text: '请尽快报送',
+        ...threadHeaders(requestKey, 'duban.test'),
+      });
       const [, reminder] = await sink.waitFor(2);
       const parsed = await simpleParser(reminder!.raw);
       expect(parsed.inReplyTo).toBe(request.messageId);
       expect(parsed.references).toContain(request.messageId);
       // a reply to the reminder finds the request's token through the reminder's row
-      const row = await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}` } });
-      expect(row.replyToken).toBe((await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken);
+      const row = await db.prisma.sentMail.findUniqueOrThrow({
+        where: { key: `${workflowId}/reminder1/2022-07/${FIXTURE_UNIT}` },
+      });
+      expect(row.replyToken).toBe(
+        (await db.prisma.sentMail.findUniqueOrThrow({ where: { key: requestKey } })).replyToken,
+      );
     });
 
     /** A Foxmail-style reply in GBK, quoting the request, as the unit's client would build it. */
-    function reply(opts: { from?: string; to?: string; subject?: string; messageId: string; body: string; date?: string; extraHeaders?: string }): string {
+    function reply(opts: {
+      from?: string;
+      to?: string;
+      subject?: string;
+      messageId: string;
+      body: string;
+      date?: string;
+      extraHeaders?: string;
+    }): string {
       const quoted = `\n\n------------------ 原始邮件 ------------------\n发件人: "区政府督查室" <${request.replyTo?.value[0]?.address}>;\n发送时间: 2022年7月15日 上午9:00\n\n${request.text}`;
       const subject = opts.subject ?? `回复：${request.subject}`;
       return [
@@ -263,22 +378,65 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
         'Content-Transfer-Encoding: base64',
         ...(opts.extraHeaders ? [opts.extraHeaders] : []),
         '',
-        iconv.encode(opts.body + quoted, 'gb18030').toString('base64').replace(/(.{76})/g, '$1\r\n'),
+        iconv
+          .encode(opts.body + quoted, 'gb18030')
+          .toString('base64')
+          .replace(/(.{76})/g, '$1\r\n'),
         '',
       ].join('\r\n');
     }
 
     it('takes the replies from dovecot, routes them, and marks them seen', async () => {
-      const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      const client = new ImapFlow({
+        host: imap.host,
+        port: imap.port,
+        secure: false,
+        auth: { user: imap.user, pass: imap.pass },
+        logger: false,
+      });
       await client.connect();
-      const good = reply({ messageId: '<e2e-reply-1@cq-spb.test>', body: '状态：滞后\n进度：35%\n原因：设计变更，7月底前完成。' });
+      const good = reply({
+        messageId: '<e2e-reply-1@cq-spb.test>',
+        body: '状态：滞后\n进度：35%\n原因：设计变更，7月底前完成。',
+      });
       await client.append('INBOX', good);
       await client.append('INBOX', good); // delivered twice (a resent or a second copy)
-      await client.append('INBOX', reply({ messageId: '<e2e-reply-2@cq-spb.test>', to: 'duban@duban.test', body: '状态：推进中\n进度：40%' }));
-      await client.append('INBOX', reply({ messageId: '<e2e-held@cq-spb.test>', from: 'intern@private-mail.test', body: '状态：完成\n进度：100%' }));
-      await client.append('INBOX', reply({ messageId: '<e2e-oof@cq-spb.test>', subject: `自动回复：${request.subject}`, body: '我正在出差。', extraHeaders: 'Auto-Submitted: auto-replied' }));
+      await client.append(
+        'INBOX',
+        reply({
+          messageId: '<e2e-reply-2@cq-spb.test>',
+          to: 'duban@duban.test',
+          body: '状态：推进中\n进度：40%',
+        }),
+      );
+      await client.append(
+        'INBOX',
+        reply({
+          messageId: '<e2e-held@cq-spb.test>',
+          from: 'intern@private-mail.test',
+          body: '状态：完成\n进度：100%',
+        }),
+      );
+      await client.append(
+        'INBOX',
+        reply({
+          messageId: '<e2e-oof@cq-spb.test>',
+          subject: `自动回复：${request.subject}`,
+          body: '我正在出差。',
+          extraHeaders: 'Auto-Submitted: auto-replied',
+        }),
+      );
       // a mailbox used before Duban: an old unread message is not read into the past
-      await client.append('INBOX', reply({ messageId: '<e2e-old@cq-spb.test>', body: '状态：完成', date: 'Mon, 16 May 2022 10:00:00 +0800' }), [], new Date('2022-05-16T02:00:00Z'));
+      await client.append(
+        'INBOX',
+        reply({
+          messageId: '<e2e-old@cq-spb.test>',
+          body: '状态：完成',
+          date: 'Mon, 16 May 2022 10:00:00 +0800',
+        }),
+        [],
+        new Date('2022-05-16T02:00:00Z'),
+      );
       await client.logout();
 
       const result = await pollOnce(config, deps);
@@ -303,7 +461,13 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect(first.reason).toBe('设计变更，7月底前完成。');
       expect(first.text).not.toContain('原始邮件');
 
-      const check = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      const check = new ImapFlow({
+        host: imap.host,
+        port: imap.port,
+        secure: false,
+        auth: { user: imap.user, pass: imap.pass },
+        logger: false,
+      });
       await check.connect();
       const lock = await check.getMailboxLock('INBOX');
       const unseen = (await check.search({ seen: false }, { uid: true })) || [];
@@ -318,14 +482,28 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
 
     it('the poller started by duban up picks up a new reply on its own', async () => {
-      const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false });
+      const client = new ImapFlow({
+        host: imap.host,
+        port: imap.port,
+        secure: false,
+        auth: { user: imap.user, pass: imap.pass },
+        logger: false,
+      });
       await client.connect();
-      await client.append('INBOX', reply({ messageId: '<e2e-reply-3@cq-spb.test>', body: '状态：完成\n进度：100%' }));
+      await client.append(
+        'INBOX',
+        reply({ messageId: '<e2e-reply-3@cq-spb.test>', body: '状态：完成\n进度：100%' }),
+      );
       await client.logout();
       const poller = startImapPoller(config, deps);
       try {
         const until = Date.now() + 15_000;
-        while (!(await db.prisma.inboundMessage.findUnique({ where: { messageId: '<e2e-reply-3@cq-spb.test>' } }))?.outcome.match(/applied/) && Date.now() < until) {
+        while (
+          !(
+            await db.prisma.inboundMessage.findUnique({ where: { messageId: '<e2e-reply-3@cq-spb.test>' } })
+          )?.outcome.match(/applied/) &&
+          Date.now() < until
+        ) {
           await new Promise((r) => setTimeout(r, 200));
         }
       } finally {
@@ -334,10 +512,19 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect((await reportsOf(seq, 3)).map((r) => r.status).sort()).toEqual(['完成', '推进中', '滞后']);
     });
   });
-  describe('web: the office\'s inbox and the unit\'s reply form', () => {
+  describe("web: the office's inbox and the unit's reply form", () => {
     let server: http.Server;
     let base: string;
-    const token = () => signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
+    const token = () =>
+      signReplyToken(
+        {
+          workflowId: `duban/${TASK_SET}/10`,
+          unit: FIXTURE_UNIT,
+          period: '2022-08',
+          expiresAt: Date.now() + 86_400_000,
+        },
+        FIXTURE_SECRET,
+      );
 
     beforeAll(async () => {
       server = http.createServer((req, res) => {
@@ -354,7 +541,11 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
     const post = (t: string, form: Record<string, string>) =>
-      fetch(`${base}/reply/${t}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+      fetch(`${base}/reply/${t}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(form).toString(),
+      });
 
     it('shows the form for a valid link, and refuses a forged or expired one', async () => {
       const ok = await fetch(`${base}/reply/${token()}`);
@@ -362,36 +553,80 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const page = await ok.text();
       expect(page).toContain(FIXTURE_UNIT);
       expect(page).toContain('<form method="post"');
-      const forged = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() + 86_400_000 }, 'x'.repeat(40));
+      const forged = signReplyToken(
+        {
+          workflowId: `duban/${TASK_SET}/10`,
+          unit: FIXTURE_UNIT,
+          period: '2022-08',
+          expiresAt: Date.now() + 86_400_000,
+        },
+        'x'.repeat(40),
+      );
       expect((await fetch(`${base}/reply/${forged}`)).status).toBe(403);
-      const expired = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: FIXTURE_UNIT, period: '2022-08', expiresAt: Date.now() - 1000 }, FIXTURE_SECRET);
+      const expired = signReplyToken(
+        {
+          workflowId: `duban/${TASK_SET}/10`,
+          unit: FIXTURE_UNIT,
+          period: '2022-08',
+          expiresAt: Date.now() - 1000,
+        },
+        FIXTURE_SECRET,
+      );
       const res = await fetch(`${base}/reply/${expired}`);
       expect(res.status).toBe(403);
       expect(await res.text()).toContain('链接已过期');
     });
 
     it('a submitted report reaches the workflow through the update and the unit is told', async () => {
-      const res = await post(token(), { status: '部分完成', percent: '70', text: '<script>alert(1)</script>主体完工', reason: '附属工程顺延' });
+      const res = await post(token(), {
+        status: '部分完成',
+        percent: '70',
+        text: '<script>alert(1)</script>主体完工',
+        reason: '附属工程顺延',
+      });
       expect(res.status).toBe(200);
       const body = await res.text();
       expect(body).toContain('报送成功');
       expect(body).not.toContain('<script>alert(1)</script>');
       const reports = await reportsOf('10', 4);
-      expect(reports.at(-1)).toMatchObject({ channel: 'web', status: '部分完成', percent: 70, period: '2022-08', reason: '附属工程顺延' });
+      expect(reports.at(-1)).toMatchObject({
+        channel: 'web',
+        status: '部分完成',
+        percent: 70,
+        period: '2022-08',
+        reason: '附属工程顺延',
+      });
       expect(await db.prisma.inboundMessage.count({ where: { source: 'web', outcome: 'applied' } })).toBe(1);
     });
 
-    it('the workflow\'s refusal is shown with its reason', async () => {
+    it("the workflow's refusal is shown with its reason", async () => {
       // the task as the importer leaves it, so the refusal has a task to be kept under
       await db.prisma.task.create({
-        data: { taskSetId: TASK_SET, seq: '10', category: '重点工作', text: '测试任务', deadline: new Date('2022-12-31'), workflowId: `duban/${TASK_SET}/10` },
+        data: {
+          taskSetId: TASK_SET,
+          seq: '10',
+          category: '重点工作',
+          text: '测试任务',
+          deadline: new Date('2022-12-31'),
+          workflowId: `duban/${TASK_SET}/10`,
+        },
       });
-      const other = signReplyToken({ workflowId: `duban/${TASK_SET}/10`, unit: '区财政局', period: '2022-08', expiresAt: Date.now() + 86_400_000 }, FIXTURE_SECRET);
+      const other = signReplyToken(
+        {
+          workflowId: `duban/${TASK_SET}/10`,
+          unit: '区财政局',
+          period: '2022-08',
+          expiresAt: Date.now() + 86_400_000,
+        },
+        FIXTURE_SECRET,
+      );
       const res = await post(other, { status: '完成', percent: '100', text: '完成' });
       expect(res.status).toBe(409);
       expect(await res.text()).toContain('区财政局”不在本任务上');
       // kept with its reason, like a refusal on the signal path
-      const refused = await db.prisma.report.findFirstOrThrow({ where: { unitName: '区财政局', channel: 'web', accepted: false } });
+      const refused = await db.prisma.report.findFirstOrThrow({
+        where: { unitName: '区财政局', channel: 'web', accepted: false },
+      });
       expect(refused.refusalReason).toContain('不在本任务上');
     });
 
@@ -404,16 +639,38 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
 
     it('the office lets a held reply through after checking the sender; the audit log says who', async () => {
-      const held = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId: '<unknown-sender-1@private-mail.test>' } });
+      const held = await db.prisma.inboundMessage.findUniqueOrThrow({
+        where: { messageId: '<unknown-sender-1@private-mail.test>' },
+      });
       const detail = await (await fetch(`${base}/inbox/${held.id}`)).text();
       expect(detail).toContain(`action="/inbox/${held.id}/apply"`);
-      const res = await fetch(`${base}/inbox/${held.id}/apply`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'by=%E5%BC%A0%E4%B8%89' });
+      const res = await fetch(`${base}/inbox/${held.id}/apply`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'by=%E5%BC%A0%E4%B8%89',
+      });
       expect(res.status).toBe(303);
-      expect(await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({ outcome: 'applied', reason: expect.stringContaining('张三') });
+      expect(await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({
+        outcome: 'applied',
+        reason: expect.stringContaining('张三'),
+      });
       const reports = await reportsOf('9', 8);
-      expect(reports.at(-1)).toMatchObject({ inboundMessageId: '<unknown-sender-1@private-mail.test>', needsReview: true, status: '完成' });
-      expect(await db.prisma.auditEvent.findFirst({ where: { action: 'inbox.apply-held' } })).toMatchObject({ actor: '张三', workflowId: `duban/${TASK_SET}/9` });
-      const again = await fetch(`${base}/inbox/${held.id}/apply`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'by=x' });
+      expect(reports.at(-1)).toMatchObject({
+        inboundMessageId: '<unknown-sender-1@private-mail.test>',
+        needsReview: true,
+        status: '完成',
+      });
+      expect(await db.prisma.auditEvent.findFirst({ where: { action: 'inbox.apply-held' } })).toMatchObject({
+        actor: '张三',
+        workflowId: `duban/${TASK_SET}/9`,
+      });
+      const again = await fetch(`${base}/inbox/${held.id}/apply`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'by=x',
+      });
       expect(again.status).toBe(409);
       expect(await again.text()).toContain('只有待核实的邮件');
     });
@@ -422,10 +679,13 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const res = await fetch(`${base}/inbox`);
       expect(res.status).toBe(200);
       const page = await res.text();
-      for (const label of ['已报送', '待核实', '已拒收', '自动回复', '退信']) expect(page).toContain(`>${label}</td>`);
+      for (const label of ['已报送', '待核实', '已拒收', '自动回复', '退信'])
+        expect(page).toContain(`>${label}</td>`);
       expect(page).toContain('someone@private-mail.test');
       expect(page).toContain('old-fgw@cq-spb.test');
-      const row = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { messageId: '<tencent_4F1A2B3C@qq.com>' } });
+      const row = await db.prisma.inboundMessage.findUniqueOrThrow({
+        where: { messageId: '<tencent_4F1A2B3C@qq.com>' },
+      });
       const eml = await fetch(`${base}/inbox/${row.id}.eml`);
       expect(eml.headers.get('content-type')).toBe('message/rfc822');
       expect(Buffer.from(await eml.arrayBuffer()).equals(fixture('qq-foxmail-gb2312.eml'))).toBe(true);

@@ -8,7 +8,20 @@ import { applyMigrations, listMigrations, migrationsDir, MigrationError } from '
 import { openDatabase } from '../../lib/db.ts';
 import { loadConfig } from '../../lib/config.ts';
 
-const tables = ['TaskSet', 'Unit', 'Task', 'Assignment', 'Request', 'Report', 'Escalation', 'LightChange', 'Verdict', 'InboundMessage', 'SentMail', 'AuditEvent'];
+const tables = [
+  'TaskSet',
+  'Unit',
+  'Task',
+  'Assignment',
+  'Request',
+  'Report',
+  'Escalation',
+  'LightChange',
+  'Verdict',
+  'InboundMessage',
+  'SentMail',
+  'AuditEvent',
+];
 
 describe('migrations on PostgreSQL', () => {
   const dbs: TestDatabase[] = [];
@@ -24,7 +37,9 @@ describe('migrations on PostgreSQL', () => {
     );
     const names = rows.map((r) => r.table_name);
     for (const t of tables) expect(names).toContain(t);
-    const book = await db.sql.query<{ migration_name: string; checksum: string; finished_at: Date }>('SELECT * FROM "_prisma_migrations"');
+    const book = await db.sql.query<{ migration_name: string; checksum: string; finished_at: Date }>(
+      'SELECT * FROM "_prisma_migrations"',
+    );
     const files = listMigrations();
     expect(book.rows.map((r) => r.migration_name).sort()).toEqual(files.map((f) => f.name));
     expect(book.rows.every((r) => r.finished_at instanceof Date)).toBe(true);
@@ -33,7 +48,9 @@ describe('migrations on PostgreSQL', () => {
     expect(again.applied).toEqual([]);
     expect(again.alreadyApplied).toHaveLength(files.length);
     // and Prisma Client works on it
-    await db.prisma.taskSet.create({ data: { id: 't-1', name: '测试', year: 2022, sourceFile: 'x.csv', sourceHash: 'h' } });
+    await db.prisma.taskSet.create({
+      data: { id: 't-1', name: '测试', year: 2022, sourceFile: 'x.csv', sourceHash: 'h' },
+    });
     expect(await db.prisma.taskSet.count()).toBe(1);
   });
 
@@ -54,9 +71,12 @@ describe('migrations on PostgreSQL', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'duban-mig-'));
     cpSync(migrationsDir, dir, { recursive: true });
     mkdirSync(path.join(dir, '99999999999999_broken'));
-    writeFileSync(path.join(dir, '99999999999999_broken', 'migration.sql'), 'CREATE TABLE "Half" (id int);\nSELECT no_such_function();\n');
+    writeFileSync(
+      path.join(dir, '99999999999999_broken', 'migration.sql'),
+      'CREATE TABLE "Half" (id int);\nSELECT no_such_function();\n',
+    );
     await expect(applyMigrations(db.sql, dir)).rejects.toThrow(/99999999999999_broken/);
-    const { rows } = await db.sql.query("SELECT to_regclass('\"Half\"') AS t");
+    const { rows } = await db.sql.query('SELECT to_regclass(\'"Half"\') AS t');
     expect(rows[0]).toEqual({ t: null });
   });
 });
@@ -68,7 +88,9 @@ describe('migrations on embedded PGlite', () => {
     const db = await openDatabase(config);
     expect(db.kind).toBe('pglite');
     expect(db.migrations?.applied).toEqual(listMigrations().map((m) => m.name));
-    await db.prisma.taskSet.create({ data: { id: 'keep', name: '保留', year: 2022, sourceFile: 'a.csv', sourceHash: 'h' } });
+    await db.prisma.taskSet.create({
+      data: { id: 'keep', name: '保留', year: 2022, sourceFile: 'a.csv', sourceHash: 'h' },
+    });
     await db.close();
     const again = await openDatabase(config);
     expect(again.migrations?.applied).toEqual([]);

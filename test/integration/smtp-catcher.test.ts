@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../../lib/config.ts';
-import { startSmtpCatcher, listCaughtMail, isReplyInbox, type SmtpCatcher } from '../../client/up/smtp-catcher.ts';
+import {
+  startSmtpCatcher,
+  listCaughtMail,
+  isReplyInbox,
+  type SmtpCatcher,
+} from '../../client/up/smtp-catcher.ts';
 import { freePort } from '../helpers/ports.ts';
 
 describe('SMTP catcher', () => {
@@ -14,13 +19,36 @@ describe('SMTP catcher', () => {
   afterAll(async () => catcher?.close());
 
   it('keeps every message as .eml and passes replies and bounces on to the inbound pipeline', async () => {
-    const config = loadConfig({ DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-smtp-')), SMTP_CATCHER_PORT: String(await freePort()) });
+    const config = loadConfig({
+      DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-smtp-')),
+      SMTP_CATCHER_PORT: String(await freePort()),
+    });
     const replies: Buffer[] = [];
     catcher = await startSmtpCatcher(config, { onReply: async (raw) => void replies.push(raw) });
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: config.smtp.catcherPort, secure: false, ignoreTLS: true });
-    await t.sendMail({ from: 'duban@duban.test', to: 'fgw@sp.test', subject: '【交办】第9项 请报进度', text: '请于 6 月 25 日前报送进度。' });
-    await t.sendMail({ from: 'fgw@sp.test', to: 'duban+abc123@duban.test', subject: '回复：【交办】第9项', text: '状态：推进中\n进度：60%' });
-    await t.sendMail({ from: 'MAILER-DAEMON@sp.test', to: 'duban-bounces@duban.test', subject: 'Undelivered Mail Returned to Sender', text: '550 用户不存在' });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: config.smtp.catcherPort,
+      secure: false,
+      ignoreTLS: true,
+    });
+    await t.sendMail({
+      from: 'duban@duban.test',
+      to: 'fgw@sp.test',
+      subject: '【交办】第9项 请报进度',
+      text: '请于 6 月 25 日前报送进度。',
+    });
+    await t.sendMail({
+      from: 'fgw@sp.test',
+      to: 'duban+abc123@duban.test',
+      subject: '回复：【交办】第9项',
+      text: '状态：推进中\n进度：60%',
+    });
+    await t.sendMail({
+      from: 'MAILER-DAEMON@sp.test',
+      to: 'duban-bounces@duban.test',
+      subject: 'Undelivered Mail Returned to Sender',
+      text: '550 用户不存在',
+    });
     t.close();
     await new Promise((r) => setTimeout(r, 100));
     const caught = listCaughtMail(config);

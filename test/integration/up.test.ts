@@ -24,14 +24,21 @@ interface Running {
 
 function up(env: NodeJS.ProcessEnv): Running {
   let out = '';
-  const child = spawn(process.execPath, [bin, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'up'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, output: () => out, exited };
 }
 
-async function waitHealthy(web: string, run: Running, timeoutMs: number): Promise<Record<string, { ok: boolean; detail: string }>> {
+async function waitHealthy(
+  web: string,
+  run: Running,
+  timeoutMs: number,
+): Promise<Record<string, { ok: boolean; detail: string }>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
@@ -57,9 +64,15 @@ const mailFiles = (home: string) => {
 };
 
 const messageIds = (home: string) =>
-  mailFiles(home).map((f) => /^Message-ID:\s*(\S+)/im.exec(readFileSync(path.join(home, 'mail', f), 'utf8'))?.[1] ?? f);
+  mailFiles(home).map(
+    (f) => /^Message-ID:\s*(\S+)/im.exec(readFileSync(path.join(home, 'mail', f), 'utf8'))?.[1] ?? f,
+  );
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn();
@@ -75,81 +88,93 @@ describe('duban up', () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   });
 
-  it('runs the stack, shows each part healthy, stops on Ctrl-C and resumes', { timeout: 420_000 }, async () => {
-    const home = mkdtempSync(path.join(tmpdir(), 'duban-up-'));
-    const ports = {
-      TEMPORAL_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      WEB_PORT: await freePort(),
-      SMTP_CATCHER_PORT: await freePort(),
-      EMBEDDED_DB_PORT: await freePort(),
-    };
-    const env = { DUBAN_HOME: home, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
-    const web = `http://localhost:${ports.WEB_PORT}`;
+  it(
+    'runs the stack, shows each part healthy, stops on Ctrl-C and resumes',
+    { timeout: 420_000 },
+    async () => {
+      const home = mkdtempSync(path.join(tmpdir(), 'duban-up-'));
+      const ports = {
+        TEMPORAL_PORT: await freePort(),
+        TEMPORAL_UI_PORT: await freePort(),
+        WEB_PORT: await freePort(),
+        SMTP_CATCHER_PORT: await freePort(),
+        EMBEDDED_DB_PORT: await freePort(),
+      };
+      const env = {
+        DUBAN_HOME: home,
+        ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+      };
+      const web = `http://localhost:${ports.WEB_PORT}`;
 
-    // First run: everything comes up and the sample set starts.
-    const first = up(env);
-    children.push(first.child);
-    const health = await waitHealthy(web, first, 180_000);
-    expect(health.temporal!.ok).toBe(true);
-    expect(health.database!.detail).toContain('已迁移');
-    expect(health.smtp!.ok).toBe(true);
-    expect(health.worker!.detail).toContain('worker 在轮询');
-    await waitFor('the addresses to be printed', () => (first.output().includes('按 Ctrl-C 停止') ? true : undefined), 120_000);
-    expect(first.output()).toContain(web);
-    expect(first.output()).toContain(`http://localhost:${ports.TEMPORAL_UI_PORT}`);
+      // First run: everything comes up and the sample set starts.
+      const first = up(env);
+      children.push(first.child);
+      const health = await waitHealthy(web, first, 180_000);
+      expect(health.temporal!.ok).toBe(true);
+      expect(health.database!.detail).toContain('已迁移');
+      expect(health.smtp!.ok).toBe(true);
+      expect(health.worker!.detail).toContain('worker 在轮询');
+      await waitFor(
+        'the addresses to be printed',
+        () => (first.output().includes('按 Ctrl-C 停止') ? true : undefined),
+        120_000,
+      );
+      expect(first.output()).toContain(web);
+      expect(first.output()).toContain(`http://localhost:${ports.TEMPORAL_UI_PORT}`);
 
-    const page = await (await fetch(web)).text();
-    expect(page).toContain('✔ 正常');
-    expect(page).not.toContain('✘ 异常');
-    expect(page).toContain('沙坪坝');
-    expect(page).toMatch(/141 项/);
+      const page = await (await fetch(web)).text();
+      expect(page).toContain('✔ 正常');
+      expect(page).not.toContain('✘ 异常');
+      expect(page).toContain('沙坪坝');
+      expect(page).toMatch(/141 项/);
 
-    // The 交办 notices arrive in the catcher, one per task.
-    const notices = await waitFor(
-      '141 交办 notices in the catcher',
-      () => {
-        const n = mailFiles(home).length;
-        return n >= 141 ? n : undefined;
-      },
-      180_000,
-    );
-    const sample = readFileSync(path.join(home, 'mail', mailFiles(home)[0]!), 'utf8');
-    expect(sample).toMatch(/^Subject: /m);
+      // The 交办 notices arrive in the catcher, one per task.
+      const notices = await waitFor(
+        '141 交办 notices in the catcher',
+        () => {
+          const n = mailFiles(home).length;
+          return n >= 141 ? n : undefined;
+        },
+        180_000,
+      );
+      const sample = readFileSync(path.join(home, 'mail', mailFiles(home)[0]!), 'utf8');
+      expect(sample).toMatch(/^Subject: /m);
 
-    // Ctrl-C: clean stop, every port released.
-    first.child.kill('SIGINT');
-    expect(await first.exited).toBe(0);
-    expect(first.output()).toContain('已停止');
-    for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
-    const mailsBefore = mailFiles(home).length;
+      // Ctrl-C: clean stop, every port released.
+      first.child.kill('SIGINT');
+      expect(await first.exited).toBe(0);
+      expect(first.output()).toContain('已停止');
+      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
+      const mailsBefore = mailFiles(home).length;
 
-    // Second run: same task set (not imported again), same workflows running, no mail sent twice.
-    const second = up(env);
-    children.push(second.child);
-    await waitHealthy(web, second, 180_000);
-    expect(second.output()).not.toContain('首次运行');
-    const page2 = await (await fetch(web)).text();
-    expect(page2.match(/<tr><td><a href="\/\?set=/g)).toHaveLength(1);
-    const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
-    try {
-      const client = new Client({ connection });
-      const ids: string[] = [];
-      for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) ids.push(wf.workflowId);
-      expect(ids.length).toBe(141);
-      expect(ids.every((id) => id.startsWith('duban/'))).toBe(true);
-    } finally {
-      await connection.close();
-    }
-    // Mail the first run had not finished sending goes out now, but nothing twice:
-    // every Message-ID (made from workflow id and step) appears once.
-    await sleep(5000);
-    const ids = messageIds(home);
-    expect(ids.length).toBeGreaterThanOrEqual(mailsBefore);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(notices).toBeGreaterThanOrEqual(141);
+      // Second run: same task set (not imported again), same workflows running, no mail sent twice.
+      const second = up(env);
+      children.push(second.child);
+      await waitHealthy(web, second, 180_000);
+      expect(second.output()).not.toContain('首次运行');
+      const page2 = await (await fetch(web)).text();
+      expect(page2.match(/<tr><td><a href="\/\?set=/g)).toHaveLength(1);
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
+      try {
+        const client = new Client({ connection });
+        const ids: string[] = [];
+        for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' }))
+          ids.push(wf.workflowId);
+        expect(ids.length).toBe(141);
+        expect(ids.every((id) => id.startsWith('duban/'))).toBe(true);
+      } finally {
+        await connection.close();
+      }
+      // Mail the first run had not finished sending goes out now, but nothing twice:
+      // every Message-ID (made from workflow id and step) appears once.
+      await sleep(5000);
+      const ids = messageIds(home);
+      expect(ids.length).toBeGreaterThanOrEqual(mailsBefore);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(notices).toBeGreaterThanOrEqual(141);
 
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
-  });
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+    },
+  );
 });

@@ -15,10 +15,18 @@ describe('web dashboard', () => {
   let web: WebServer;
 
   beforeAll(async () => {
-    config = loadConfig({ DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-web-')), WEB_PORT: String(await freePort()), SMTP_CATCHER_PORT: String(await freePort()) });
+    config = loadConfig({
+      DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-web-')),
+      WEB_PORT: String(await freePort()),
+      SMTP_CATCHER_PORT: String(await freePort()),
+    });
     db = await openDatabase(config);
-    const set = await db.prisma.taskSet.create({ data: { id: '2022-test', name: '2022年重点工作', year: 2022, sourceFile: 't.csv', sourceHash: 'h' } });
-    const unit = await db.prisma.unit.create({ data: { taskSetId: set.id, code: 'U1', name: '区发展改革委', emails: ['fgw@sp.test'] } });
+    const set = await db.prisma.taskSet.create({
+      data: { id: '2022-test', name: '2022年重点工作', year: 2022, sourceFile: 't.csv', sourceHash: 'h' },
+    });
+    const unit = await db.prisma.unit.create({
+      data: { taskSetId: set.id, code: 'U1', name: '区发展改革委', emails: ['fgw@sp.test'] },
+    });
     await db.prisma.task.create({
       data: {
         taskSetId: set.id,
@@ -69,7 +77,13 @@ describe('web dashboard', () => {
   });
 
   it('lists failing addresses so the office can fix the directory', async () => {
-    await db.prisma.addressHealth.create({ data: { address: 'wrong@sp.test', lastBounce: new Date('2022-03-01T02:00:00Z'), reason: '550 <wrong@sp.test>: 用户不存在' } });
+    await db.prisma.addressHealth.create({
+      data: {
+        address: 'wrong@sp.test',
+        lastBounce: new Date('2022-03-01T02:00:00Z'),
+        reason: '550 <wrong@sp.test>: 用户不存在',
+      },
+    });
     const body = await (await fetch(web.url + '/')).text();
     expect(body).toContain('失效邮箱（1）');
     expect(body).toContain('wrong@sp.test');

@@ -45,54 +45,86 @@ afterAll(async () => {
 });
 
 describe('continue-as-new', () => {
-  it('moves to a new run when the server suggests it, carrying reports, refusals and lights', { timeout: 120_000 }, async () => {
-    const setId = await seedTaskSet(db.prisma, { units: [{ name: '区发展改革委' }, { name: '区审计局' }], tasks: [{ seq: '5', lead: ['区发展改革委'] }] });
-    // the real clock, read as 17 January 2022 08:59:58: the first request goes out in two seconds
-    const offset = atChinaTime('2022-01-17', '08:59') + 58_000 - Date.now();
-    const [start] = await buildTaskInputs(db.prisma, setId, { clockOffsetMs: offset });
-    const handle = await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
-      taskQueue: 'can-test',
-      workflowId: start!.workflowId,
-      args: [start!.input],
-      typedSearchAttributes: searchAttributesFor(start!),
-    });
-    const firstRun = handle.firstExecutionRunId;
-    for (let i = 0; i < 150 && !(await handle.query(stateQuery)).periods[0]!.requested; i++) await new Promise((r) => setTimeout(r, 200));
+  it(
+    'moves to a new run when the server suggests it, carrying reports, refusals and lights',
+    { timeout: 120_000 },
+    async () => {
+      const setId = await seedTaskSet(db.prisma, {
+        units: [{ name: '区发展改革委' }, { name: '区审计局' }],
+        tasks: [{ seq: '5', lead: ['区发展改革委'] }],
+      });
+      // the real clock, read as 17 January 2022 08:59:58: the first request goes out in two seconds
+      const offset = atChinaTime('2022-01-17', '08:59') + 58_000 - Date.now();
+      const [start] = await buildTaskInputs(db.prisma, setId, { clockOffsetMs: offset });
+      const handle = await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
+        taskQueue: 'can-test',
+        workflowId: start!.workflowId,
+        args: [start!.input],
+        typedSearchAttributes: searchAttributesFor(start!),
+      });
+      const firstRun = handle.firstExecutionRunId;
+      for (let i = 0; i < 150 && !(await handle.query(stateQuery)).periods[0]!.requested; i++)
+        await new Promise((r) => setTimeout(r, 200));
 
-    // each signal adds events; refusals and duplicates too
-    await handle.signal(reportSignal, report('2022-01', '区发展改革委', { key: 'ok-1', percent: 8, receivedAt: Date.now() + offset }));
-    for (let i = 0; i < 30; i++) {
-      await handle.signal(reportSignal, report('2022-01', '区审计局', { key: `outsider-${i}`, receivedAt: Date.now() + offset }));
-    }
-    let desc = await handle.describe();
-    for (let i = 0; i < 150 && desc.runId === firstRun; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      desc = await env.client.workflow.getHandle(start!.workflowId).describe();
-    }
-    expect(desc.runId).not.toBe(firstRun);
-    expect(desc.status.name).toBe('RUNNING');
+      // each signal adds events; refusals and duplicates too
+      await handle.signal(
+        reportSignal,
+        report('2022-01', '区发展改革委', { key: 'ok-1', percent: 8, receivedAt: Date.now() + offset }),
+      );
+      for (let i = 0; i < 30; i++) {
+        await handle.signal(
+          reportSignal,
+          report('2022-01', '区审计局', { key: `outsider-${i}`, receivedAt: Date.now() + offset }),
+        );
+      }
+      let desc = await handle.describe();
+      for (let i = 0; i < 150 && desc.runId === firstRun; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        desc = await env.client.workflow.getHandle(start!.workflowId).describe();
+      }
+      expect(desc.runId).not.toBe(firstRun);
+      expect(desc.status.name).toBe('RUNNING');
 
-    const latest = env.client.workflow.getHandle(start!.workflowId);
-    const view = await latest.query(stateQuery);
-    expect(view.periods[0]!.reported).toEqual({ 区发展改革委: 'ok-1' });
-    expect(view.refusals).toHaveLength(30);
-    // the carried state keeps idempotency: the same report again is a duplicate, not a second row
-    await latest.signal(reportSignal, report('2022-01', '区发展改革委', { key: 'ok-1', percent: 8, receivedAt: Date.now() + offset }));
-    await new Promise((r) => setTimeout(r, 1000));
-    expect(await db.prisma.report.count({ where: { key: 'ok-1' } })).toBe(1);
-    expect(await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'notice' } })).toBe(1);
-    expect(await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'request' } })).toBe(1);
-    expect(desc.searchAttributes).toMatchObject({ DubanTaskSet: [setId], DubanStatus: ['进行中'], DubanLight: ['green'] });
+      const latest = env.client.workflow.getHandle(start!.workflowId);
+      const view = await latest.query(stateQuery);
+      expect(view.periods[0]!.reported).toEqual({ 区发展改革委: 'ok-1' });
+      expect(view.refusals).toHaveLength(30);
+      // the carried state keeps idempotency: the same report again is a duplicate, not a second row
+      await latest.signal(
+        reportSignal,
+        report('2022-01', '区发展改革委', { key: 'ok-1', percent: 8, receivedAt: Date.now() + offset }),
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(await db.prisma.report.count({ where: { key: 'ok-1' } })).toBe(1);
+      expect(
+        await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'notice' } }),
+      ).toBe(1);
+      expect(
+        await db.prisma.sentMail.count({ where: { workflowId: start!.workflowId, kind: 'request' } }),
+      ).toBe(1);
+      expect(desc.searchAttributes).toMatchObject({
+        DubanTaskSet: [setId],
+        DubanStatus: ['进行中'],
+        DubanLight: ['green'],
+      });
 
-    // a reassignment is visible to `temporal workflow list --query` as well
-    await latest.executeUpdate(reassignUpdate, {
-      args: [{ lead: [{ name: '区审计局', emails: ['u2@units.test'], leaderEmails: [] }], co: [], reason: '职能调整', by: '督查室' }],
-    });
-    let attrs = (await latest.describe()).searchAttributes;
-    for (let i = 0; i < 50 && attrs.DubanLeadUnit?.[0] !== '区审计局'; i++) {
-      await new Promise((r) => setTimeout(r, 200));
-      attrs = (await latest.describe()).searchAttributes;
-    }
-    expect(attrs.DubanLeadUnit).toEqual(['区审计局']);
-  });
+      // a reassignment is visible to `temporal workflow list --query` as well
+      await latest.executeUpdate(reassignUpdate, {
+        args: [
+          {
+            lead: [{ name: '区审计局', emails: ['u2@units.test'], leaderEmails: [] }],
+            co: [],
+            reason: '职能调整',
+            by: '督查室',
+          },
+        ],
+      });
+      let attrs = (await latest.describe()).searchAttributes;
+      for (let i = 0; i < 50 && attrs.DubanLeadUnit?.[0] !== '区审计局'; i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        attrs = (await latest.describe()).searchAttributes;
+      }
+      expect(attrs.DubanLeadUnit).toEqual(['区审计局']);
+    },
+  );
 });

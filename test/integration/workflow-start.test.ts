@@ -53,16 +53,27 @@ describe('duban start', () => {
     let ids: string[] = [];
     for (let i = 0; i < 50 && ids.length < 1; i++) {
       ids = [];
-      for await (const w of env.client.workflow.list({ query: `DubanTaskSet = "${setId}" AND DubanLeadUnit = "区财政局"` })) ids.push(w.workflowId);
+      for await (const w of env.client.workflow.list({
+        query: `DubanTaskSet = "${setId}" AND DubanLeadUnit = "区财政局"`,
+      }))
+        ids.push(w.workflowId);
       if (!ids.length) await new Promise((r) => setTimeout(r, 200));
     }
     expect(ids.sort()).toEqual([`duban/${setId}/2`, `duban/${setId}/3`]);
     const desc = await env.client.workflow.getHandle(`duban/${setId}/T1`).describe();
-    expect(desc.searchAttributes).toMatchObject({ DubanCategory: ['预期目标'], DubanYear: [2022], DubanLight: ['green'] });
+    expect(desc.searchAttributes).toMatchObject({
+      DubanCategory: ['预期目标'],
+      DubanYear: [2022],
+      DubanLight: ['green'],
+    });
 
     // duban status reads the projection
     const status = await run('node', ['bin/duban.js', 'status', setId, '--json'], { env: cliEnv });
-    const view = JSON.parse(status.stdout) as { tasks: number; byState: Record<string, number>; rows: { seq: string; leadUnits: string[]; light: string }[] };
+    const view = JSON.parse(status.stdout) as {
+      tasks: number;
+      byState: Record<string, number>;
+      rows: { seq: string; leadUnits: string[]; light: string }[];
+    };
     expect(view.tasks).toBe(3);
     expect(view.byState).toEqual({ 进行中: 3 });
     expect(view.rows.map((r) => [r.seq, r.leadUnits, r.light])).toEqual([
@@ -70,14 +81,27 @@ describe('duban start', () => {
       ['2', ['区交通局', '区财政局'], 'green'],
       ['3', ['区财政局'], 'green'],
     ]);
-    const all = JSON.parse((await run('node', ['bin/duban.js', 'status', '--json'], { env: cliEnv })).stdout) as { taskSets: { taskSetId: string }[] };
+    const all = JSON.parse(
+      (await run('node', ['bin/duban.js', 'status', '--json'], { env: cliEnv })).stdout,
+    ) as { taskSets: { taskSetId: string }[] };
     expect(all.taskSets.map((s) => s.taskSetId)).toContain(setId);
   });
 
   it('refuses an unknown task set with exit code 2', async () => {
-    const cliEnv = { ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: env.address, TOKEN_SECRET: 'y'.repeat(40) };
-    const err = await run('node', ['bin/duban.js', 'start', 'no-such-set', '--json'], { env: cliEnv }).catch((e: { code: number; stdout: string }) => e);
+    const cliEnv = {
+      ...process.env,
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: env.address,
+      TOKEN_SECRET: 'y'.repeat(40),
+    };
+    const err = await run('node', ['bin/duban.js', 'start', 'no-such-set', '--json'], { env: cliEnv }).catch(
+      (e: { code: number; stdout: string }) => e,
+    );
     expect((err as { code: number }).code).toBe(2);
-    expect(JSON.parse((err as { stdout: string }).stdout)).toMatchObject({ kind: 'BadInput', taskSetId: 'no-such-set', error: expect.stringContaining('没有任务集「no-such-set」') });
+    expect(JSON.parse((err as { stdout: string }).stdout)).toMatchObject({
+      kind: 'BadInput',
+      taskSetId: 'no-such-set',
+      error: expect.stringContaining('没有任务集「no-such-set」'),
+    });
   });
 });

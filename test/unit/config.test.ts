@@ -53,18 +53,32 @@ describe('configuration', () => {
   });
 
   it('requires a token secret in production', () => {
-    expect(() => loadConfig({ DUBAN_HOME: home(), DATABASE_URL: 'postgresql://u@db:5432/duban' })).toThrow(/TOKEN_SECRET/);
-    const c = loadConfig({ DUBAN_HOME: home(), DATABASE_URL: 'postgresql://u@db:5432/duban', TOKEN_SECRET: 'k'.repeat(40) });
+    expect(() => loadConfig({ DUBAN_HOME: home(), DATABASE_URL: 'postgresql://u@db:5432/duban' })).toThrow(
+      /TOKEN_SECRET/,
+    );
+    const c = loadConfig({
+      DUBAN_HOME: home(),
+      DATABASE_URL: 'postgresql://u@db:5432/duban',
+      TOKEN_SECRET: 'k'.repeat(40),
+    });
     expect(c.database.url).toBe('postgresql://u@db:5432/duban');
   });
 
   it('wants a TLS client certificate and key together, and files that exist', () => {
-    expect(() => loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS: 'true', TEMPORAL_TLS_CERT: '/etc/hostname' })).toThrow(/TEMPORAL_TLS_KEY/);
-    expect(() => loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS_CA: '/no/such/ca.pem' })).toThrow(/TEMPORAL_TLS_CA.*不存在/);
+    expect(() =>
+      loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS: 'true', TEMPORAL_TLS_CERT: '/etc/hostname' }),
+    ).toThrow(/TEMPORAL_TLS_KEY/);
+    expect(() => loadConfig({ DUBAN_HOME: home(), TEMPORAL_TLS_CA: '/no/such/ca.pem' })).toThrow(
+      /TEMPORAL_TLS_CA.*不存在/,
+    );
   });
 
   it('points at an external cluster when TEMPORAL_ADDRESS is set', () => {
-    const c = loadConfig({ DUBAN_HOME: home(), TEMPORAL_ADDRESS: 'temporal.gov.internal:7233', TEMPORAL_NAMESPACE: 'duban-prod' });
+    const c = loadConfig({
+      DUBAN_HOME: home(),
+      TEMPORAL_ADDRESS: 'temporal.gov.internal:7233',
+      TEMPORAL_NAMESPACE: 'duban-prod',
+    });
     expect(c.temporal.embedded).toBe(false);
     expect(c.temporal.address).toBe('temporal.gov.internal:7233');
     expect(c.temporal.namespace).toBe('duban-prod');

@@ -11,10 +11,20 @@ const read = (f: string) => readFileSync(new URL(f, root), 'utf8');
 
 describe('docker-compose.yml', () => {
   const text = read('docker-compose.yml');
-  const compose = parse(text, { merge: true }) as { services: Record<string, { environment?: Record<string, string>; command?: unknown }> };
+  const compose = parse(text, { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string>; command?: unknown }>;
+  };
 
   it('has Temporal on PostgreSQL, its UI, PostgreSQL, a mail catcher, Duban worker and web', () => {
-    for (const s of ['postgresql', 'temporal', 'temporal-ui', 'mailcatcher', 'duban-worker', 'duban-web', 'duban-migrate']) {
+    for (const s of [
+      'postgresql',
+      'temporal',
+      'temporal-ui',
+      'mailcatcher',
+      'duban-worker',
+      'duban-web',
+      'duban-migrate',
+    ]) {
       expect(Object.keys(compose.services)).toContain(s);
     }
     expect(compose.services.temporal!.environment!.DB).toBe('postgres12');

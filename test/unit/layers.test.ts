@@ -52,14 +52,18 @@ export function importsOf(file: string): Arrow[] {
         Boolean(clause?.isTypeOnly) ||
         Boolean(
           clause &&
-            !clause.name &&
-            named &&
-            ts.isNamedImports(named) &&
-            named.elements.length > 0 &&
-            named.elements.every((e) => e.isTypeOnly),
+          !clause.name &&
+          named &&
+          ts.isNamedImports(named) &&
+          named.elements.length > 0 &&
+          named.elements.every((e) => e.isTypeOnly),
         );
       add(node.moduleSpecifier.text, allTypes);
-    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    } else if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       add(node.moduleSpecifier.text, node.isTypeOnly);
     } else if (
       ts.isCallExpression(node) &&
@@ -68,7 +72,11 @@ export function importsOf(file: string): Arrow[] {
       ts.isStringLiteral(node.arguments[0])
     ) {
       add(node.arguments[0].text, false);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+    } else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    ) {
       add(node.argument.literal.text, true);
     }
     ts.forEachChild(node, visit);
@@ -102,7 +110,11 @@ describe('layers', () => {
     const arrows = files.flatMap(importsOf);
     expect(arrows.length).toBeGreaterThan(100);
     // the known downward arrow from the task workflow to its messages
-    expect(arrows.some((a) => a.from.endsWith('workflows/task-workflow.ts') && a.to.endsWith('workflows/messages.ts'))).toBe(true);
+    expect(
+      arrows.some(
+        (a) => a.from.endsWith('workflows/task-workflow.ts') && a.to.endsWith('workflows/messages.ts'),
+      ),
+    ).toBe(true);
   });
 
   it('flags an upward import, and allows only type imports of activities in workflows (the check can fail)', () => {

@@ -17,7 +17,10 @@ afterAll(async () => {
 describe('close', () => {
   it('a deadline on the National Day holiday moves to the 调休 Saturday; no final report → 未完成', async () => {
     await h.begin();
-    const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区卫生健康委' }], tasks: [{ seq: '41', deadline: '2022-10-01', lead: ['区卫生健康委'] }] });
+    const setId = await seedTaskSet(h.db.prisma, {
+      units: [{ name: '区卫生健康委' }],
+      tasks: [{ seq: '41', deadline: '2022-10-01', lead: ['区卫生健康委'] }],
+    });
     const [wf] = await h.start(setId);
     const handle = h.env.client.workflow.getHandle(wf!);
     const view = await handle.query(stateQuery);
@@ -28,10 +31,18 @@ describe('close', () => {
 
     await answerEveryRequest(h, wf!, '区卫生健康委'); // every monthly report, but no final one
     const result: TaskResult = await handle.result();
-    expect(result.verdict).toMatchObject({ proposed: '未完成', final: '未完成', decidedBy: 'default', overridden: false });
+    expect(result.verdict).toMatchObject({
+      proposed: '未完成',
+      final: '未完成',
+      decidedBy: 'default',
+      overridden: false,
+    });
     expect(result.verdict!.reason).toContain('未在期限内提交最终报告');
 
-    const task = await h.db.prisma.task.findUniqueOrThrow({ where: { workflowId: wf! }, include: { verdict: true, escalations: { orderBy: { at: 'asc' } } } });
+    const task = await h.db.prisma.task.findUniqueOrThrow({
+      where: { workflowId: wf! },
+      include: { verdict: true, escalations: { orderBy: { at: 'asc' } } },
+    });
     expect(task.verdict).toMatchObject({ final: '未完成', decidedBy: 'default' });
     expect(task.state).toBe('已办结');
     // the final report's ladder runs on the calendar too: Sunday 9 October is a 调休 working day
@@ -44,7 +55,10 @@ describe('close', () => {
 
   it('the office overrides the proposal inside the review window, and must give a reason', async () => {
     await h.begin();
-    const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区商务委' }], tasks: [{ seq: '55', lead: ['区商务委'] }] });
+    const setId = await seedTaskSet(h.db.prisma, {
+      units: [{ name: '区商务委' }],
+      tasks: [{ seq: '55', lead: ['区商务委'] }],
+    });
     const [wf] = await h.start(setId);
     const handle = h.env.client.workflow.getHandle(wf!);
     await answerEveryRequest(h, wf!, '区商务委', { status: '完成', percent: 100, text: '全年目标已完成' });
@@ -53,14 +67,23 @@ describe('close', () => {
     expect(before.proposal).toMatchObject({ verdict: '完成' });
     expect(before.phase).toBe('running');
 
-    const noReason = handle.executeUpdate(officeVerdictUpdate, { args: [{ verdict: '部分完成', by: '督查室王科长' }] });
+    const noReason = handle.executeUpdate(officeVerdictUpdate, {
+      args: [{ verdict: '部分完成', by: '督查室王科长' }],
+    });
     await expect(noReason).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
     await expect(noReason).rejects.toMatchObject({ cause: { message: '改变评定须说明理由' } });
 
-    const ok = await handle.executeUpdate(officeVerdictUpdate, { args: [{ verdict: '部分完成', reason: '抽查发现两个项目尚未验收', by: '督查室王科长' }] });
+    const ok = await handle.executeUpdate(officeVerdictUpdate, {
+      args: [{ verdict: '部分完成', reason: '抽查发现两个项目尚未验收', by: '督查室王科长' }],
+    });
     expect(ok).toEqual({ accepted: true });
     const result: TaskResult = await handle.result();
-    expect(result.verdict).toMatchObject({ proposed: '完成', final: '部分完成', decidedBy: 'office', overridden: true });
+    expect(result.verdict).toMatchObject({
+      proposed: '完成',
+      final: '部分完成',
+      decidedBy: 'office',
+      overridden: true,
+    });
     expect(result.verdict!.reason).toContain('抽查发现两个项目尚未验收');
     // decided at once, not at the end of the window
     expect(result.verdict!.decidedAt).toBeLessThan(atChinaTime('2023-01-05', '00:00'));

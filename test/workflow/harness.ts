@@ -47,7 +47,14 @@ export async function seedTaskSet(
 ): Promise<string> {
   const taskSetId = `t${Date.now().toString(36)}${(counter++).toString(36)}`;
   await prisma.taskSet.create({
-    data: { id: taskSetId, name: '测试任务集', year: spec.year ?? YEAR, sourceFile: 'test', sourceHash: 'test', settings: spec.settings ?? {} },
+    data: {
+      id: taskSetId,
+      name: '测试任务集',
+      year: spec.year ?? YEAR,
+      sourceFile: 'test',
+      sourceHash: 'test',
+      settings: spec.settings ?? {},
+    },
   });
   const units = new Map<string, number>();
   for (const [i, u] of spec.units.entries()) {
@@ -74,8 +81,12 @@ export async function seedTaskSet(
         workflowId: `duban/${taskSetId}/${t.seq}`,
       },
     });
-    for (const [role, names] of [['lead', t.lead], ['co', t.co ?? []]] as const) {
-      for (const name of names) await prisma.assignment.create({ data: { taskId: task.id, unitId: units.get(name)!, role } });
+    for (const [role, names] of [
+      ['lead', t.lead],
+      ['co', t.co ?? []],
+    ] as const) {
+      for (const name of names)
+        await prisma.assignment.create({ data: { taskId: task.id, unitId: units.get(name)!, role } });
     }
   }
   return taskSetId;
@@ -108,7 +119,11 @@ export interface Harness {
  * locked while a task waits on a dead worker's sticky queue.
  */
 export async function createHarness(options: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
-  const [env, db, bundle] = await Promise.all([timeSkippingEnv(), createTestDatabase('duban_wf'), bundleWorkflows()]);
+  const [env, db, bundle] = await Promise.all([
+    timeSkippingEnv(),
+    createTestDatabase('duban_wf'),
+    bundleWorkflows(),
+  ]);
   const config = loadConfig({ TOKEN_SECRET: 'x'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' });
   const transport = nodemailer.createTransport({ jsonTransport: true });
   const activities = createActivities({
@@ -118,7 +133,13 @@ export async function createHarness(options: { maxCachedWorkflows?: number } = {
   });
   const taskQueue = `wf-test-${counter++}`;
   const cache = options.maxCachedWorkflows;
-  const worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle, maxCachedWorkflows: cache });
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    taskQueue,
+    activities,
+    workflowBundle: bundle,
+    maxCachedWorkflows: cache,
+  });
   let running = worker.run();
   const started: string[] = [];
   const h: Harness = {
@@ -130,14 +151,23 @@ export async function createHarness(options: { maxCachedWorkflows?: number } = {
     offset: YEAR_START - (await env.currentTimeMs()),
     async begin() {
       for (const id of started.splice(0)) {
-        await env.client.workflow.getHandle(id).terminate('测试结束').catch(() => undefined);
+        await env.client.workflow
+          .getHandle(id)
+          .terminate('测试结束')
+          .catch(() => undefined);
       }
       h.offset = YEAR_START - (await env.currentTimeMs());
     },
     async restartWorker() {
       h.worker.shutdown();
       await running;
-      h.worker = await createWorker({ connection: env.nativeConnection, taskQueue, activities, workflowBundle: bundle, maxCachedWorkflows: cache });
+      h.worker = await createWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        activities,
+        workflowBundle: bundle,
+        maxCachedWorkflows: cache,
+      });
       running = h.worker.run();
     },
     clock: async () => (await env.currentTimeMs()) + h.offset,
@@ -146,9 +176,17 @@ export async function createHarness(options: { maxCachedWorkflows?: number } = {
       if (at > current) await env.sleep(at - current);
     },
     async start(taskSetId, options = {}) {
-      const starts = await buildTaskInputs(db.prisma, taskSetId, { clockOffsetMs: h.offset, searchAttributes: false, ...options });
+      const starts = await buildTaskInputs(db.prisma, taskSetId, {
+        clockOffsetMs: h.offset,
+        searchAttributes: false,
+        ...options,
+      });
       for (const s of starts) {
-        await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', { taskQueue, workflowId: s.workflowId, args: [s.input] });
+        await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
+          taskQueue,
+          workflowId: s.workflowId,
+          args: [s.input],
+        });
         started.push(s.workflowId);
       }
       return starts.map((s) => s.workflowId);
@@ -190,7 +228,10 @@ export async function answerEveryRequest(
     if (p.final && !final) continue;
     await h.advanceTo(p.requestAt + 3_600_000);
     const percent = p.final ? 100 : Math.min(95, Math.round(((i + 1) / 12) * 100));
-    await handle.signal(reportSignal, report(p.id, unit, { percent, receivedAt: await h.clock(), ...(p.final ? final : {}) }));
+    await handle.signal(
+      reportSignal,
+      report(p.id, unit, { percent, receivedAt: await h.clock(), ...(p.final ? final : {}) }),
+    );
   }
 }
 

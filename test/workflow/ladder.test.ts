@@ -31,7 +31,10 @@ describe('a late unit', () => {
     // January: due Tuesday 25th; nothing comes.
     await h.advanceTo(atChinaTime('2022-02-08', '10:00'));
     const task = await h.db.prisma.task.findUniqueOrThrow({ where: { workflowId: wf! } });
-    const rungs = await h.db.prisma.escalation.findMany({ where: { taskId: task.id, period: '2022-01' }, orderBy: { at: 'asc' } });
+    const rungs = await h.db.prisma.escalation.findMany({
+      where: { taskId: task.id, period: '2022-01' },
+      orderBy: { at: 'asc' },
+    });
     expect(rungs.map((r) => [r.level, r.at.getTime()])).toEqual([
       ['reminder1', at('2022-01-26')], // one working day after the due date
       ['reminder2', at('2022-01-28')], // three
@@ -42,14 +45,22 @@ describe('a late unit', () => {
     const escalation = mails.find((m) => m.kind === 'escalation')!;
     expect(escalation.toAddrs).toEqual(['leader-cgj@units.test']);
     expect(escalation.ccAddrs).toEqual(['ducha@duban.test', 'cgj@units.test']);
-    expect(mails.filter((m) => m.kind === 'reminder').map((m) => m.toAddrs)).toEqual([['cgj@units.test'], ['cgj@units.test']]);
+    expect(mails.filter((m) => m.kind === 'reminder').map((m) => m.toAddrs)).toEqual([
+      ['cgj@units.test'],
+      ['cgj@units.test'],
+    ]);
     // the request carries a reply token; the 催办 in its thread carry the same one, so a reply to either lands here
     const request = mails.find((m) => m.kind === 'request')!;
     expect(request.replyToken).toBeTruthy();
-    expect(mails.filter((m) => m.kind === 'reminder').every((m) => m.replyToken === request.replyToken)).toBe(true);
+    expect(mails.filter((m) => m.kind === 'reminder').every((m) => m.replyToken === request.replyToken)).toBe(
+      true,
+    );
     expect(escalation.subject).toContain('【督办】区城管局未按期报送');
 
-    const changes = await h.db.prisma.lightChange.findMany({ where: { taskId: task.id }, orderBy: { at: 'asc' } });
+    const changes = await h.db.prisma.lightChange.findMany({
+      where: { taskId: task.id },
+      orderBy: { at: 'asc' },
+    });
     expect(changes.map((c) => [c.from, c.to, c.at.getTime()])).toEqual([
       ['green', 'yellow', at('2022-01-28')],
       ['yellow', 'red', at('2022-01-30')],
@@ -59,7 +70,10 @@ describe('a late unit', () => {
     // The unit reports after the Spring Festival: the ladder stops and the light turns back.
     await handle.signal(reportSignal, report('2022-01', '区城管局', { receivedAt: await h.clock() }));
     await h.advanceTo(atChinaTime('2022-02-09', '10:00'));
-    const back = await h.db.prisma.lightChange.findMany({ where: { taskId: task.id }, orderBy: { at: 'asc' } });
+    const back = await h.db.prisma.lightChange.findMany({
+      where: { taskId: task.id },
+      orderBy: { at: 'asc' },
+    });
     expect(back.at(-1)).toMatchObject({ from: 'red', to: 'green' });
     expect(back.at(-1)!.cause).toContain('区城管局 已报送「2022年1月」');
     expect((await handle.query(stateQuery)).light).toBe('green');
@@ -70,7 +84,10 @@ describe('a late unit', () => {
     await h.advanceTo(atChinaTime('2022-03-14', '10:00'));
     const feb = await h.db.prisma.escalation.findMany({ where: { taskId: task.id, period: '2022-02' } });
     expect(feb.map((r) => [r.level, r.at.getTime()])).toEqual([['reminder1', at('2022-02-28')]]);
-    const requests = await h.db.prisma.request.findMany({ where: { taskId: task.id }, orderBy: { period: 'asc' } });
+    const requests = await h.db.prisma.request.findMany({
+      where: { taskId: task.id },
+      orderBy: { period: 'asc' },
+    });
     expect(requests.map((r) => [r.period, r.status])).toEqual([
       ['2022-01', 'reported'],
       ['2022-02', 'reported'],
@@ -80,7 +97,10 @@ describe('a late unit', () => {
 
   it('lags behind the calendar: yellow with the percent as its cause, green again when it catches up', async () => {
     await h.begin();
-    const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区科技局' }], tasks: [{ seq: '30', lead: ['区科技局'] }] });
+    const setId = await seedTaskSet(h.db.prisma, {
+      units: [{ name: '区科技局' }],
+      tasks: [{ seq: '30', lead: ['区科技局'] }],
+    });
     const [wf] = await h.start(setId);
     const handle = h.env.client.workflow.getHandle(wf!);
     const view = await handle.query(stateQuery);
@@ -88,15 +108,27 @@ describe('a late unit', () => {
     const july = view.periods.find((p) => p.id === '2022-07')!;
     for (const p of view.periods.filter((q) => q.requestAt < june.requestAt)) {
       await h.advanceTo(p.requestAt + 3_600_000);
-      await handle.signal(reportSignal, report(p.id, '区科技局', { percent: 40, receivedAt: await h.clock() }));
+      await handle.signal(
+        reportSignal,
+        report(p.id, '区科技局', { percent: 40, receivedAt: await h.clock() }),
+      );
     }
     await h.advanceTo(june.requestAt + 3_600_000);
     // mid-June about 45% of the year has gone: 10% lags by more than the 20-point margin
-    await handle.signal(reportSignal, report('2022-06', '区科技局', { status: '滞后', percent: 10, receivedAt: await h.clock() }));
+    await handle.signal(
+      reportSignal,
+      report('2022-06', '区科技局', { status: '滞后', percent: 10, receivedAt: await h.clock() }),
+    );
     await h.advanceTo(july.requestAt + 3_600_000);
-    await handle.signal(reportSignal, report('2022-07', '区科技局', { percent: 60, receivedAt: await h.clock() }));
+    await handle.signal(
+      reportSignal,
+      report('2022-07', '区科技局', { percent: 60, receivedAt: await h.clock() }),
+    );
     await h.advanceTo(july.requestAt + 2 * 3_600_000);
-    const task = await h.db.prisma.task.findUniqueOrThrow({ where: { workflowId: wf! }, include: { lightChanges: { orderBy: { at: 'asc' } } } });
+    const task = await h.db.prisma.task.findUniqueOrThrow({
+      where: { workflowId: wf! },
+      include: { lightChanges: { orderBy: { at: 'asc' } } },
+    });
     expect(task.lightChanges.map((c) => [c.from, c.to])).toEqual([
       ['green', 'yellow'],
       ['yellow', 'green'],

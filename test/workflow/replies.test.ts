@@ -21,8 +21,26 @@ describe('replies file', () => {
     const { replies, errors } = await readReplies(f);
     expect(errors).toEqual([]);
     expect(replies).toEqual([
-      { line: 3, date: '2022-02-15', task: '9', unit: '区交通局', status: '完成', percent: null, text: '', reason: '提前完成' },
-      { line: 1, date: '2022-03-15', task: '9', unit: '区交通局', status: '推进中', percent: 30, text: '按计划', reason: undefined },
+      {
+        line: 3,
+        date: '2022-02-15',
+        task: '9',
+        unit: '区交通局',
+        status: '完成',
+        percent: null,
+        text: '',
+        reason: '提前完成',
+      },
+      {
+        line: 1,
+        date: '2022-03-15',
+        task: '9',
+        unit: '区交通局',
+        status: '推进中',
+        percent: 30,
+        text: '按计划',
+        reason: undefined,
+      },
     ]);
   });
 

@@ -27,11 +27,23 @@ describe('a whole year', () => {
     for (const [i, p] of view.periods.entries()) {
       await h.advanceTo(p.requestAt + 3_600_000);
       const percent = p.final ? 100 : Math.min(95, Math.round(((i + 1) / 12) * 100));
-      await handle.signal(reportSignal, report(p.id, '区交通局', { status: p.final ? '完成' : '推进中', percent, receivedAt: await h.clock() }));
+      await handle.signal(
+        reportSignal,
+        report(p.id, '区交通局', {
+          status: p.final ? '完成' : '推进中',
+          percent,
+          receivedAt: await h.clock(),
+        }),
+      );
     }
     const result: TaskResult = await handle.result();
     expect(result.outcome).toBe('verdict');
-    expect(result.verdict).toMatchObject({ proposed: '完成', final: '完成', decidedBy: 'default', overridden: false });
+    expect(result.verdict).toMatchObject({
+      proposed: '完成',
+      final: '完成',
+      decidedBy: 'default',
+      overridden: false,
+    });
 
     const mails = await mailsOf(h, wf!);
     const kinds = mails.map((m) => m.kind);
@@ -41,7 +53,10 @@ describe('a whole year', () => {
     expect(kinds.filter((k) => k === 'verdict')).toHaveLength(1);
     expect(mails[0]!.ccAddrs).toEqual(['u2@units.test']); // the co-unit is copied on the 交办
 
-    const task = await h.db.prisma.task.findUniqueOrThrow({ where: { workflowId: wf! }, include: { verdict: true, requests: true, escalations: true, lightChanges: true } });
+    const task = await h.db.prisma.task.findUniqueOrThrow({
+      where: { workflowId: wf! },
+      include: { verdict: true, requests: true, escalations: true, lightChanges: true },
+    });
     expect(task.state).toBe('已办结');
     expect(task.verdict).toMatchObject({ proposed: '完成', final: '完成', decidedBy: 'default' });
     expect(task.requests).toHaveLength(view.periods.length);

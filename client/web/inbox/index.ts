@@ -14,7 +14,12 @@ import { applyHeld, splitWorkflowId, storeRaw } from '../../../lib/inbound/inges
 import { tokenReference, verifyReplyToken, type ReplyClaims } from '../../../lib/mail/tokens.ts';
 import { submitReportUpdate } from '../../../workflows/messages.ts';
 import { recordReport } from '../../../activities/apply-effects.ts';
-import { REPORT_STATUSES, type ReportInput, type ReportOutcome, type ReportStatus } from '../../../workflows/types.ts';
+import {
+  REPORT_STATUSES,
+  type ReportInput,
+  type ReportOutcome,
+  type ReportStatus,
+} from '../../../workflows/types.ts';
 import { escapeHtml, html, raw, type Raw } from '../../../lib/html.ts';
 import { page } from '../layout.ts';
 
@@ -27,14 +32,27 @@ const OUTCOME_LABEL: Record<string, string> = {
   bounce: '退信',
   unparseable: '无法解析',
 };
-const OUTCOME_CLASS: Record<string, string> = { applied: 'ok', refused: 'bad', bounce: 'bad', unparseable: 'bad', held: 'warn' };
+const OUTCOME_CLASS: Record<string, string> = {
+  applied: 'ok',
+  refused: 'bad',
+  bounce: 'bad',
+  unparseable: 'bad',
+  held: 'warn',
+};
 
-function send(res: http.ServerResponse, status: number, body: string | Buffer, type = 'text/html; charset=utf-8', extra: Record<string, string> = {}) {
+function send(
+  res: http.ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/html; charset=utf-8',
+  extra: Record<string, string> = {},
+) {
   res.writeHead(status, {
     'content-type': type,
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-store',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     'referrer-policy': 'no-referrer',
     ...extra,
   });
@@ -50,19 +68,38 @@ async function inboxList(deps: InboundDeps, outcome: string | null): Promise<str
       where,
       orderBy: { id: 'desc' },
       take: 500,
-      select: { id: true, messageId: true, source: true, receivedAt: true, fromAddr: true, subject: true, outcome: true, reason: true, workflowId: true, unitName: true, _count: { select: { attachments: true } } },
+      select: {
+        id: true,
+        messageId: true,
+        source: true,
+        receivedAt: true,
+        fromAddr: true,
+        subject: true,
+        outcome: true,
+        reason: true,
+        workflowId: true,
+        unitName: true,
+        _count: { select: { attachments: true } },
+      },
     }),
     deps.prisma.inboundMessage.groupBy({ by: ['outcome'], _count: { _all: true } }),
-    deps.prisma.addressHealth.findMany({ where: { failing: true }, orderBy: { lastBounce: 'desc' }, take: 100 }),
+    deps.prisma.addressHealth.findMany({
+      where: { failing: true },
+      orderBy: { lastBounce: 'desc' },
+      take: 100,
+    }),
   ]);
   const counts = Object.fromEntries(groups.map((g) => [g.outcome, g._count._all]));
   const filters = html`<p>${[
     html`<a href="/inbox">全部</a> `,
-    ...Object.entries(OUTCOME_LABEL).map(([k, label]) => html`· <a href="/inbox?outcome=${k}">${label}（${counts[k] ?? 0}）</a> `),
+    ...Object.entries(OUTCOME_LABEL).map(
+      ([k, label]) => html`· <a href="/inbox?outcome=${k}">${label}（${counts[k] ?? 0}）</a> `,
+    ),
   ]}</p>`;
   const table = rows.length
     ? html`<table id="inbox"><tr><th>收到时间</th><th>渠道</th><th>发件人</th><th>主题</th><th>结果</th><th>说明</th><th>任务 / 单位</th><th>原始邮件</th></tr>${rows.map(
-        (r) => html`<tr data-outcome="${r.outcome}" data-message-id="${r.messageId}"><td>${fmt(r.receivedAt)}</td><td>${r.source}</td><td>${r.fromAddr ?? ''}</td><td>${r.subject ?? ''}${r._count.attachments ? html` <span class="muted">（附件 ${r._count.attachments}）</span>` : ''}</td><td class="${OUTCOME_CLASS[r.outcome] ?? ''}">${OUTCOME_LABEL[r.outcome] ?? r.outcome}</td><td>${r.reason ?? ''}</td><td>${r.workflowId ?? ''}${r.unitName ? html`<br>${r.unitName}` : ''}</td><td><a href="/inbox/${r.id}.eml">下载 .eml</a> · <a href="/inbox/${r.id}">详情</a></td></tr>`,
+        (r) =>
+          html`<tr data-outcome="${r.outcome}" data-message-id="${r.messageId}"><td>${fmt(r.receivedAt)}</td><td>${r.source}</td><td>${r.fromAddr ?? ''}</td><td>${r.subject ?? ''}${r._count.attachments ? html` <span class="muted">（附件 ${r._count.attachments}）</span>` : ''}</td><td class="${OUTCOME_CLASS[r.outcome] ?? ''}">${OUTCOME_LABEL[r.outcome] ?? r.outcome}</td><td>${r.reason ?? ''}</td><td>${r.workflowId ?? ''}${r.unitName ? html`<br>${r.unitName}` : ''}</td><td><a href="/inbox/${r.id}.eml">下载 .eml</a> · <a href="/inbox/${r.id}">详情</a></td></tr>`,
       )}</table>`
     : html`<p class="muted">还没有收到邮件。</p>`;
   const bounces = failing.length
@@ -74,7 +111,10 @@ async function inboxList(deps: InboundDeps, outcome: string | null): Promise<str
 }
 
 async function inboxDetail(deps: InboundDeps, id: number): Promise<string | null> {
-  const row = await deps.prisma.inboundMessage.findUnique({ where: { id }, include: { attachments: { select: { id: true, filename: true, contentType: true, size: true } } } });
+  const row = await deps.prisma.inboundMessage.findUnique({
+    where: { id },
+    include: { attachments: { select: { id: true, filename: true, contentType: true, size: true } } },
+  });
   if (!row) return null;
   const text = Buffer.from(row.raw).toString('utf8');
   return page(
@@ -84,9 +124,11 @@ async function inboxDetail(deps: InboundDeps, id: number): Promise<string | null
 <tr><th>结果</th><td class="${OUTCOME_CLASS[row.outcome] ?? ''}">${OUTCOME_LABEL[row.outcome] ?? row.outcome}</td></tr><tr><th>说明</th><td>${row.reason ?? ''}</td></tr>
 <tr><th>任务</th><td>${row.workflowId ?? ''}</td></tr><tr><th>单位</th><td>${row.unitName ?? ''}</td></tr><tr><th>报告编号</th><td>${row.reportKey ?? ''}</td></tr>
 <tr><th>附件</th><td>${row.attachments.map((a) => html`<a href="/inbox/attachment/${a.id}">${a.filename}</a> <span class="muted">${a.contentType}，${a.size} 字节</span><br>`)}</td></tr></table>
-${row.outcome === 'held'
-      ? html`<form method="post" action="/inbox/${row.id}/apply" class="box"><p>核实发件人确属该单位后，可放行这份报告（将标记为待人工核对）。</p><label>核实人 <input name="by" required></label> <button type="submit">核实放行</button></form>`
-      : ''}
+${
+  row.outcome === 'held'
+    ? html`<form method="post" action="/inbox/${row.id}/apply" class="box"><p>核实发件人确属该单位后，可放行这份报告（将标记为待人工核对）。</p><label>核实人 <input name="by" required></label> <button type="submit">核实放行</button></form>`
+    : ''
+}
 <p><a href="/inbox/${row.id}.eml">下载原始邮件（.eml）</a></p><pre style="white-space:pre-wrap;background:#fff;border:1px solid #ddd;padding:8px;max-height:480px;overflow:auto">${text.slice(0, 20000)}</pre>`,
   );
 }
@@ -106,8 +148,15 @@ function replyPage(title: string, body: Raw): string {
 }
 
 async function taskInfo(deps: InboundDeps, claims: ReplyClaims) {
-  const task = await deps.prisma.task.findUnique({ where: { workflowId: claims.workflowId }, include: { taskSet: true } });
-  const request = task ? await deps.prisma.request.findFirst({ where: { taskId: task.id, unitName: claims.unit, period: claims.period } }) : null;
+  const task = await deps.prisma.task.findUnique({
+    where: { workflowId: claims.workflowId },
+    include: { taskSet: true },
+  });
+  const request = task
+    ? await deps.prisma.request.findFirst({
+        where: { taskId: task.id, unitName: claims.unit, period: claims.period },
+      })
+    : null;
   return { task, request };
 }
 
@@ -127,7 +176,13 @@ interface FormValues {
   reason?: string;
 }
 
-async function replyForm(deps: InboundDeps, token: string, claims: ReplyClaims, values: FormValues = {}, message?: Raw): Promise<string> {
+async function replyForm(
+  deps: InboundDeps,
+  token: string,
+  claims: ReplyClaims,
+  values: FormValues = {},
+  message?: Raw,
+): Promise<string> {
   const { task, request } = await taskInfo(deps, claims);
   const ids = splitWorkflowId(claims.workflowId);
   const rows: [string, string][] = [
@@ -178,25 +233,53 @@ function webMessage(claims: ReplyClaims, input: ReportInput, messageId: string, 
       'Content-Type: text/plain; charset=utf-8',
       'Content-Transfer-Encoding: base64',
       '',
-      Buffer.from(`状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n`).toString('base64').replace(/(.{76})/g, '$1\r\n'),
+      Buffer.from(
+        `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n`,
+      )
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\r\n'),
       '',
     ].join('\r\n'),
   );
 }
 
-async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: string, claims: ReplyClaims): Promise<{ status: number; body: string }> {
+async function submitReply(
+  deps: InboundDeps,
+  req: http.IncomingMessage,
+  token: string,
+  claims: ReplyClaims,
+): Promise<{ status: number; body: string }> {
   const form = await readForm(req);
-  if (!form) return { status: 413, body: replyPage('内容过长', html`<div class="box bad">提交的内容过长。</div>`) };
-  const values: FormValues = { status: form.get('status') ?? '', percent: form.get('percent') ?? '', text: form.get('text') ?? '', reason: form.get('reason') ?? '' };
+  if (!form)
+    return { status: 413, body: replyPage('内容过长', html`<div class="box bad">提交的内容过长。</div>`) };
+  const values: FormValues = {
+    status: form.get('status') ?? '',
+    percent: form.get('percent') ?? '',
+    text: form.get('text') ?? '',
+    reason: form.get('reason') ?? '',
+  };
   const errors: string[] = [];
   if (!REPORT_STATUSES.includes(values.status as ReportStatus)) errors.push('请选择状态。');
   const percent = values.percent?.trim() ? Number(values.percent) : null;
-  if (percent !== null && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) errors.push('进度应为 0 到 100 的整数。');
+  if (percent !== null && !(Number.isInteger(percent) && percent >= 0 && percent <= 100))
+    errors.push('进度应为 0 到 100 的整数。');
   if (!values.text?.trim()) errors.push('请填写具体进展。');
   if (errors.length) {
-    return { status: 400, body: await replyForm(deps, token, claims, values, html`<div class="box bad">${errors.map((e) => html`<p>${e}</p>`)}</div>`) };
+    return {
+      status: 400,
+      body: await replyForm(
+        deps,
+        token,
+        claims,
+        values,
+        html`<div class="box bad">${errors.map((e) => html`<p>${e}</p>`)}</div>`,
+      ),
+    };
   }
-  const digest = createHash('sha256').update(JSON.stringify([token, values.status, percent, values.text?.trim(), values.reason?.trim()])).digest('hex').slice(0, 24);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([token, values.status, percent, values.text?.trim(), values.reason?.trim()]))
+    .digest('hex')
+    .slice(0, 24);
   const messageId = `<web.${tokenReference(token)}.${digest}@duban.web>`;
   const receivedAt = deps.now?.() ?? Date.now();
   const input: ReportInput = {
@@ -218,41 +301,75 @@ async function submitReply(deps: InboundDeps, req: http.IncomingMessage, token: 
     stored.created
       ? deps.prisma.inboundMessage.update({
           where: { id: stored.id },
-          data: { subject: `网页报送：${claims.unit} ${claims.period}`, outcome: outcomeWord, reason, workflowId: claims.workflowId, unitName: claims.unit, reportKey: input.key },
+          data: {
+            subject: `网页报送：${claims.unit} ${claims.period}`,
+            outcome: outcomeWord,
+            reason,
+            workflowId: claims.workflowId,
+            unitName: claims.unit,
+            reportKey: input.key,
+          },
         })
       : Promise.resolve();
   let outcome: ReportOutcome;
   try {
     if (!deps.client) throw new Error('系统暂时无法连接任务工作流');
-    outcome = await deps.client.workflow.getHandle(claims.workflowId).executeUpdate(submitReportUpdate, { args: [input] });
+    outcome = await deps.client.workflow
+      .getHandle(claims.workflowId)
+      .executeUpdate(submitReportUpdate, { args: [input] });
   } catch (err) {
     const notFound = err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError';
     // an update refused by its validator arrives as an error carrying the reason
-    const reason = notFound ? '该任务不存在或已结束。' : (err as { cause?: Error }).cause?.message ?? (err as Error).message;
+    const reason = notFound
+      ? '该任务不存在或已结束。'
+      : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
     outcome = { accepted: false, reason };
     if (!notFound && !(err as { cause?: unknown }).cause) {
       await record('pending', `暂时无法送达任务工作流：${reason}`);
-      return { status: 503, body: await replyForm(deps, token, claims, values, html`<div class="box bad"><p>暂时无法提交：${reason}。请稍后重试，或直接回复邮件。</p></div>`) };
+      return {
+        status: 503,
+        body: await replyForm(
+          deps,
+          token,
+          claims,
+          values,
+          html`<div class="box bad"><p>暂时无法提交：${reason}。请稍后重试，或直接回复邮件。</p></div>`,
+        ),
+      };
     }
   }
   if (!outcome.accepted) {
     // A refusal by the update's validator never reaches the history; keep it
     // with its reason in the Report table too, as the signal path does.
-    const task = await deps.prisma.task.findUnique({ where: { workflowId: claims.workflowId }, select: { id: true } });
+    const task = await deps.prisma.task.findUnique({
+      where: { workflowId: claims.workflowId },
+      select: { id: true },
+    });
     if (task) await recordReport(deps.prisma, task.id, input, false, outcome.reason);
   }
   await record(
     outcome.accepted ? 'applied' : 'refused',
-    outcome.accepted ? (outcome.duplicate ? '网页报送（重复提交，未重复登记）' : '网页报送，任务工作流已接收') : `任务工作流拒收：${outcome.reason ?? ''}`,
+    outcome.accepted
+      ? outcome.duplicate
+        ? '网页报送（重复提交，未重复登记）'
+        : '网页报送，任务工作流已接收'
+      : `任务工作流拒收：${outcome.reason ?? ''}`,
   );
   const box = outcome.accepted
     ? html`<div class="box ok" id="result" data-accepted="true"><p>${outcome.duplicate ? '这份报告此前已提交，未重复登记。' : '报送成功，督查室已收到。'}</p></div>`
     : html`<div class="box bad" id="result" data-accepted="false"><p>报送未被接收：${outcome.reason ?? '原因不明'}</p></div>`;
-  return { status: outcome.accepted ? 200 : 409, body: await replyForm(deps, token, claims, outcome.accepted ? {} : values, box) };
+  return {
+    status: outcome.accepted ? 200 : 409,
+    body: await replyForm(deps, token, claims, outcome.accepted ? {} : values, box),
+  };
 }
 
 /** Handles /inbox… and /reply/…; returns false for any other path. */
-export async function handleInboxRequest(req: http.IncomingMessage, res: http.ServerResponse, deps: InboundDeps): Promise<boolean> {
+export async function handleInboxRequest(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  deps: InboundDeps,
+): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const p = url.pathname;
   const method = req.method ?? 'GET';
@@ -263,9 +380,15 @@ export async function handleInboxRequest(req: http.IncomingMessage, res: http.Se
   }
   let m = /^\/inbox\/(\d+)\.eml$/.exec(p);
   if (m && method === 'GET') {
-    const row = await deps.prisma.inboundMessage.findUnique({ where: { id: Number(m[1]) }, select: { raw: true } });
+    const row = await deps.prisma.inboundMessage.findUnique({
+      where: { id: Number(m[1]) },
+      select: { raw: true },
+    });
     if (!row) send(res, 404, page('未找到', html`<p>没有这封邮件。</p>`));
-    else send(res, 200, Buffer.from(row.raw), 'message/rfc822', { 'content-disposition': `attachment; filename="inbound-${m[1]}.eml"` });
+    else
+      send(res, 200, Buffer.from(row.raw), 'message/rfc822', {
+        'content-disposition': `attachment; filename="inbound-${m[1]}.eml"`,
+      });
     return true;
   }
   m = /^\/inbox\/attachment\/(\d+)$/.exec(p);
@@ -286,7 +409,14 @@ export async function handleInboxRequest(req: http.IncomingMessage, res: http.Se
       await applyHeld(deps, Number(m[1]), by.slice(0, 50));
       res.writeHead(303, { location: `/inbox/${m[1]}` }).end();
     } catch (err) {
-      send(res, 409, page('无法放行', html`<p class="bad">${(err as Error).message}</p><p><a href="/inbox/${m[1]}">返回</a></p>`));
+      send(
+        res,
+        409,
+        page(
+          '无法放行',
+          html`<p class="bad">${(err as Error).message}</p><p><a href="/inbox/${m[1]}">返回</a></p>`,
+        ),
+      );
     }
     return true;
   }
@@ -313,7 +443,9 @@ export async function handleInboxRequest(req: http.IncomingMessage, res: http.Se
       send(res, r.status, r.body);
       return true;
     }
-    send(res, 405, replyPage('不支持', html`<p>不支持的请求方法。</p>`), 'text/html; charset=utf-8', { allow: 'GET, POST' });
+    send(res, 405, replyPage('不支持', html`<p>不支持的请求方法。</p>`), 'text/html; charset=utf-8', {
+      allow: 'GET, POST',
+    });
     return true;
   }
   return false;

@@ -27,7 +27,11 @@ describe('diffTables', () => {
 
   it('lists added, changed (with fields) and removed tasks', () => {
     const old = [task('1'), task('2'), task('3')].map((t) => stored(t));
-    const next = [task('1', { text: '改过' }), task('2', { deadline: '2022-06-30', co: ['区教委'] }), task('4')];
+    const next = [
+      task('1', { text: '改过' }),
+      task('2', { deadline: '2022-06-30', co: ['区教委'] }),
+      task('4'),
+    ];
     const d = diffTables(next, old, [], []);
     expect(d.added).toEqual(['4']);
     expect(d.changed).toEqual([
@@ -50,8 +54,25 @@ describe('diffTables', () => {
   });
 
   it('compares units by their directory fields', () => {
-    const u = { code: 'D1', name: '区教委', aliases: [], type: '单位' as const, emails: ['a@x.test'], leaderEmails: [], members: [], attributes: {} };
-    const d = diffTables([], [], [{ ...u, emails: ['b@x.test'] }, { ...u, name: '区科技局', code: 'D2' }], [u, { ...u, name: '区财政局', code: 'D3' }]);
+    const u = {
+      code: 'D1',
+      name: '区教委',
+      aliases: [],
+      type: '单位' as const,
+      emails: ['a@x.test'],
+      leaderEmails: [],
+      members: [],
+      attributes: {},
+    };
+    const d = diffTables(
+      [],
+      [],
+      [
+        { ...u, emails: ['b@x.test'] },
+        { ...u, name: '区科技局', code: 'D2' },
+      ],
+      [u, { ...u, name: '区财政局', code: 'D3' }],
+    );
     expect(d.units).toEqual({ added: ['区科技局'], changed: ['区教委'], removed: ['区财政局'] });
   });
 });

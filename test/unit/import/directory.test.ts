@@ -4,12 +4,34 @@ import { splitUnitCell } from '../../../client/import/text.ts';
 import type { DirectoryUnit } from '../../../client/import/types.ts';
 
 function unit(name: string, extra: Partial<DirectoryUnit> = {}): DirectoryUnit {
-  return { code: name, name, aliases: [], type: '单位', emails: [`${name}@x.test`], leaderEmails: [], members: [], attributes: {}, sourceRow: 0, ...extra };
+  return {
+    code: name,
+    name,
+    aliases: [],
+    type: '单位',
+    emails: [`${name}@x.test`],
+    leaderEmails: [],
+    members: [],
+    attributes: {},
+    sourceRow: 0,
+    ...extra,
+  };
 }
 
 function directory(): UnitDirectory {
   const d = new UnitDirectory();
-  for (const n of ['区发展改革委', '区发展改革委(区粮食局)', '区商务委', '区商务委(区招商中心)', '区属国有重点企业', '区科技局', '区教委', '甲街道', '乙镇']) d.add(unit(n));
+  for (const n of [
+    '区发展改革委',
+    '区发展改革委(区粮食局)',
+    '区商务委',
+    '区商务委(区招商中心)',
+    '区属国有重点企业',
+    '区科技局',
+    '区教委',
+    '甲街道',
+    '乙镇',
+  ])
+    d.add(unit(n));
   d.add(unit('区财政局(区金融办)', { aliases: ['区金融办'] }));
   d.add(unit('各镇街', { type: '集合', emails: [], members: ['甲街道', '乙镇'] }));
   d.add(unit('区级有关部门', { type: '集合', emails: [] }));
@@ -18,14 +40,9 @@ function directory(): UnitDirectory {
 
 describe('splitUnitCell', () => {
   it('splits at 、，, ; ；/ and line breaks but not inside parentheses', () => {
-    expect(splitUnitCell('区发展改革委、区商务委(区招商中心，区物流办)；区教委/区科技局\n甲街道,乙镇')).toEqual([
-      '区发展改革委',
-      '区商务委(区招商中心，区物流办)',
-      '区教委',
-      '区科技局',
-      '甲街道',
-      '乙镇',
-    ]);
+    expect(
+      splitUnitCell('区发展改革委、区商务委(区招商中心，区物流办)；区教委/区科技局\n甲街道,乙镇'),
+    ).toEqual(['区发展改革委', '区商务委(区招商中心，区物流办)', '区教委', '区科技局', '甲街道', '乙镇']);
   });
 });
 

@@ -3,7 +3,10 @@ import { looksLikeHeader, matchHeaders, TASK_FIELDS, UNIT_FIELDS } from '../../.
 
 describe('header detection', () => {
   it('finds the sample columns by name', () => {
-    const m = matchHeaders(['序号', '类别', '分组', '工作任务', '牵头单位', '配合单位', '完成时限'], TASK_FIELDS);
+    const m = matchHeaders(
+      ['序号', '类别', '分组', '工作任务', '牵头单位', '配合单位', '完成时限'],
+      TASK_FIELDS,
+    );
     expect(m.columns).toEqual({ seq: 0, category: 1, group: 2, text: 3, lead: 4, co: 5, deadline: 6 });
     expect(m.missing).toEqual([]);
     expect(m.extra).toEqual([]);
@@ -16,7 +19,10 @@ describe('header detection', () => {
   });
 
   it('reads English headers with punctuation and case', () => {
-    const m = matchHeaders(['No.', 'Task', 'Lead Unit(s)', 'Co-units', 'Deadline', 'Category', 'Group'], TASK_FIELDS);
+    const m = matchHeaders(
+      ['No.', 'Task', 'Lead Unit(s)', 'Co-units', 'Deadline', 'Category', 'Group'],
+      TASK_FIELDS,
+    );
     expect(m.columns).toEqual({ seq: 0, text: 1, lead: 2, co: 3, deadline: 4, category: 5, group: 6 });
   });
 
@@ -32,7 +38,10 @@ describe('header detection', () => {
   });
 
   it('keeps 联系邮箱 and 分管领导邮箱 apart in the unit directory', () => {
-    const m = matchHeaders(['单位代码', '单位名称', '类型', '联系邮箱', '分管领导邮箱', '成员单位'], UNIT_FIELDS);
+    const m = matchHeaders(
+      ['单位代码', '单位名称', '类型', '联系邮箱', '分管领导邮箱', '成员单位'],
+      UNIT_FIELDS,
+    );
     expect(m.columns).toEqual({ code: 0, name: 1, type: 2, emails: 3, leaderEmails: 4, members: 5 });
   });
 });

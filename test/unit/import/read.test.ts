@@ -39,7 +39,11 @@ describe('table reader', () => {
     expect(info.sheet).toBe('分解表');
     const byRow = new Map(r.map((x) => [x.row, x.cells]));
     expect(byRow.get(1)!.every((c) => c === '2022年政府工作报告重点任务分解表（测试）')).toBe(true);
-    expect([4, 5, 6].map((n) => byRow.get(n)![1])).toEqual(['联动共建科学城', '联动共建科学城', '联动共建科学城']);
+    expect([4, 5, 6].map((n) => byRow.get(n)![1])).toEqual([
+      '联动共建科学城',
+      '联动共建科学城',
+      '联动共建科学城',
+    ]);
     expect(byRow.get(4)![0]).toBe('1');
     expect(byRow.get(4)![5]).toBe('2022-06-30');
     expect(byRow.get(5)![2]).toBe('建设科学大道');

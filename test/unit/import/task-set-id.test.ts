@@ -16,6 +16,7 @@ describe('taskSetIdFor', () => {
   });
 
   it('gives ids usable in workflow ids and URLs', () => {
-    for (const name of ['tasks', '分解表（第二版）', 'a/b c?d', '2022']) expect(taskSetIdFor(2022, name)).toMatch(/^[a-z0-9-]+$/);
+    for (const name of ['tasks', '分解表（第二版）', 'a/b c?d', '2022'])
+      expect(taskSetIdFor(2022, name)).toMatch(/^[a-z0-9-]+$/);
   });
 });

@@ -13,7 +13,8 @@ beforeAll(async () => {
   directory = r.directory;
 });
 
-const read = (name: string, extra: { sheet?: string } = {}) => readTaskTable(fixture(name), { year: 2022, directory, ...extra });
+const read = (name: string, extra: { sheet?: string } = {}) =>
+  readTaskTable(fixture(name), { year: 2022, directory, ...extra });
 
 describe('readTaskTable', () => {
   it('XLSX: skips the title, carries merged 分组 cells down, takes 类别 from a heading row', async () => {
@@ -37,7 +38,11 @@ describe('readTaskTable', () => {
   it('GB18030 CSV imports with its text intact', async () => {
     const r = await read('gb18030.csv');
     expect(r.errors).toEqual([]);
-    expect(r.tasks.map((t) => t.text)).toEqual(['推动镕金科创园建设', '建设堃宇数字产业园,引进企业10家', '地区生产总值增长5.5%左右']);
+    expect(r.tasks.map((t) => t.text)).toEqual([
+      '推动镕金科创园建设',
+      '建设堃宇数字产业园,引进企业10家',
+      '地区生产总值增长5.5%左右',
+    ]);
     expect(r.tasks[1]!.co).toEqual(['区商务委(区招商中心)', '区财政局']);
   });
 
@@ -72,7 +77,9 @@ describe('readTaskTable', () => {
   it('every deadline form', async () => {
     const r = await read('deadlines.csv');
     expect(r.errors).toEqual([]);
-    expect(Object.fromEntries(r.tasks.map((t) => [t.text, `${t.deadline}${t.continuing ? '+' : ''}`]))).toEqual({
+    expect(
+      Object.fromEntries(r.tasks.map((t) => [t.text, `${t.deadline}${t.continuing ? '+' : ''}`])),
+    ).toEqual({
       'ISO 日期': '2022-06-30',
       斜杠日期: '2022-09-01',
       中文日期: '2022-06-30',
@@ -101,25 +108,52 @@ describe('readTaskTable', () => {
   it('an unknown unit is a located error with the closest known units', async () => {
     const r = await read('unknown-unit.csv');
     expect(r.errors).toEqual([
-      { file: 'unknown-unit.csv', row: 2, column: '牵头单位', value: '区发改委', message: expect.stringContaining('最接近的是：区发展改革委') },
-      { file: 'unknown-unit.csv', row: 3, column: '配合单位', value: '区发改委区商务委', message: expect.stringContaining('中的「区发改委」') },
+      {
+        file: 'unknown-unit.csv',
+        row: 2,
+        column: '牵头单位',
+        value: '区发改委',
+        message: expect.stringContaining('最接近的是：区发展改革委'),
+      },
+      {
+        file: 'unknown-unit.csv',
+        row: 3,
+        column: '配合单位',
+        value: '区发改委区商务委',
+        message: expect.stringContaining('中的「区发改委」'),
+      },
     ]);
   });
 
   it('a duplicated 序号', async () => {
     const r = await read('duplicate-seq.csv');
-    expect(r.errors).toEqual([{ file: 'duplicate-seq.csv', row: 4, column: '序号', value: '1', message: '序号「1」与第 2 行重复；序号须唯一' }]);
+    expect(r.errors).toEqual([
+      {
+        file: 'duplicate-seq.csv',
+        row: 4,
+        column: '序号',
+        value: '1',
+        message: '序号「1」与第 2 行重复；序号须唯一',
+      },
+    ]);
   });
 
   it('an empty task text', async () => {
     const r = await read('empty-text.csv');
-    expect(r.errors).toEqual([{ file: 'empty-text.csv', row: 3, column: '工作任务', value: '', message: '工作任务为空' }]);
+    expect(r.errors).toEqual([
+      { file: 'empty-text.csv', row: 3, column: '工作任务', value: '', message: '工作任务为空' },
+    ]);
   });
 
   it('a missing required column', async () => {
     const r = await read('missing-column.csv');
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatchObject({ file: 'missing-column.csv', row: 1, column: '牵头单位', value: null });
+    expect(r.errors[0]).toMatchObject({
+      file: 'missing-column.csv',
+      row: 1,
+      column: '牵头单位',
+      value: null,
+    });
     expect(r.errors[0]!.message).toContain('缺少必需的列「牵头单位」');
     expect(r.tasks).toEqual([]);
   });
@@ -141,7 +175,9 @@ describe('two-level headers and a directory in a workbook sheet', () => {
   it('reads 责任单位 merged over 牵头单位 | 配合单位', async () => {
     const r = await read('two-level-header.xlsx');
     expect(r.errors).toEqual([]);
-    expect(r.tasks.map((t) => [t.seq, t.lead, t.co, t.deadline, t.sourceRow])).toEqual([['1', ['区教委'], ['区科技局'], '2022-12-31', 3]]);
+    expect(r.tasks.map((t) => [t.seq, t.lead, t.co, t.deadline, t.sourceRow])).toEqual([
+      ['1', ['区教委'], ['区科技局'], '2022-12-31', 3],
+    ]);
   });
 
   it('finds the 单位名录 sheet of a workbook, several addresses in one cell, group members', async () => {

@@ -3,10 +3,24 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cleanSubject, htmlToText, normaliseStatus, parseReply, readLabels, stripQuotes, type ParsedReply } from '../../../lib/mail/parse.ts';
-import { EXPIRED_TOKEN, FORGED_TOKEN, REQUEST_MESSAGE_ID, VALID_REF } from '../../fixtures/mail/make-fixtures.ts';
+import {
+  cleanSubject,
+  htmlToText,
+  normaliseStatus,
+  parseReply,
+  readLabels,
+  stripQuotes,
+  type ParsedReply,
+} from '../../../lib/mail/parse.ts';
+import {
+  EXPIRED_TOKEN,
+  FORGED_TOKEN,
+  REQUEST_MESSAGE_ID,
+  VALID_REF,
+} from '../../fixtures/mail/make-fixtures.ts';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/mail/${name}`, import.meta.url)));
+const fixture = (name: string) =>
+  readFileSync(fileURLToPath(new URL(`../../fixtures/mail/${name}`, import.meta.url)));
 const parse = (name: string) => parseReply(fixture(name), { replyInbox: 'duban', replyDomain: 'duban.test' });
 
 /** The original request's own lines, which a reply quotes back and which must never be read. */
@@ -18,7 +32,12 @@ function expectNoQuote(p: ParsedReply) {
 
 describe('client quote styles', () => {
   const cases: [string, string, number, string][] = [
-    ['qq-foxmail-gb2312.eml', '推进中', 60, '6月完成项目前期手续，已开工建设。联系人：王𠀾，电话 023-65000000。'],
+    [
+      'qq-foxmail-gb2312.eml',
+      '推进中',
+      60,
+      '6月完成项目前期手续，已开工建设。联系人：王𠀾，电话 023-65000000。',
+    ],
     ['coremail-qp.eml', '完成', 100, '项目已于6月10日竣工验收，相关资料见附件。'],
     ['outlook-cn.eml', '推进中', 45, '按计划推进，7月底前完成招标。'],
     ['outlook-yuanjian.eml', '滞后', 30, '原因：征地拆迁未完成，预计8月底前解决。'],
@@ -93,7 +112,9 @@ describe('tokens, references and threading', () => {
     expect((await parse('expired-token.eml')).token).toBe(EXPIRED_TOKEN);
   });
   it('ignores plus-addresses of other inboxes when told the reply inbox', async () => {
-    const raw = Buffer.from('From: a@b.test\r\nTo: other+abcdefghijkl@duban.test\r\nSubject: x\r\nMessage-ID: <x@y>\r\n\r\n状态：完成\r\n');
+    const raw = Buffer.from(
+      'From: a@b.test\r\nTo: other+abcdefghijkl@duban.test\r\nSubject: x\r\nMessage-ID: <x@y>\r\n\r\n状态：完成\r\n',
+    );
     expect((await parseReply(raw, { replyInbox: 'duban' })).token).toBeNull();
     expect((await parseReply(raw)).token).toBe('abcdefghijkl');
   });
@@ -115,20 +136,30 @@ describe('narrative replies, attachments', () => {
   });
   it('decodes Chinese attachment names (RFC 2231 and RFC 2047 GB2312) and keeps the bytes', async () => {
     const p = await parse('attachments.eml');
-    expect(p.attachments.map((a) => a.filename)).toEqual(['2022年6月进展台账.xlsx', '工作总结.docx', '验收报告.pdf', '现场照片.png']);
-    expect(p.attachments[0]!.contentType).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(p.attachments.map((a) => a.filename)).toEqual([
+      '2022年6月进展台账.xlsx',
+      '工作总结.docx',
+      '验收报告.pdf',
+      '现场照片.png',
+    ]);
+    expect(p.attachments[0]!.contentType).toBe(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
     expect(p.attachments[3]!.content.subarray(0, 4).toString('hex')).toBe('89504e47');
     expect(p.attachments.every((a) => a.size === a.content.length && a.size > 0)).toBe(true);
   });
 });
 
 describe('auto-replies and bounces', () => {
-  it.each(['autoreply-header.eml', 'autoreply-subject.eml', 'autoreply-precedence.eml'])('%s is an auto-reply with no status', async (name) => {
-    const p = await parse(name);
-    expect(p.autoReply).toBe(true);
-    expect(p.bounce).toBe(false);
-    expect(p.status).toBeNull();
-  });
+  it.each(['autoreply-header.eml', 'autoreply-subject.eml', 'autoreply-precedence.eml'])(
+    '%s is an auto-reply with no status',
+    async (name) => {
+      const p = await parse(name);
+      expect(p.autoReply).toBe(true);
+      expect(p.bounce).toBe(false);
+      expect(p.status).toBeNull();
+    },
+  );
   it('a DSN is a bounce naming the failed recipient', async () => {
     const p = await parse('bounce-dsn.eml');
     expect(p.bounce).toBe(true);
@@ -144,7 +175,11 @@ describe('auto-replies and bounces', () => {
 
 describe('auto-reply detection does not trip on task text', () => {
   it('a 签收 reply whose subject quotes a task about 外出务工 is a reply', async () => {
-    const raw = Buffer.from('From: fgw@cq-spb.test\r\nTo: duban@duban.test\r\nSubject: =?UTF-8?B?' + Buffer.from('回复：【交办】第9项：做好外出务工人员返乡创业服务').toString('base64') + '?=\r\nMessage-ID: <a@b>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n状态：推进中\r\n');
+    const raw = Buffer.from(
+      'From: fgw@cq-spb.test\r\nTo: duban@duban.test\r\nSubject: =?UTF-8?B?' +
+        Buffer.from('回复：【交办】第9项：做好外出务工人员返乡创业服务').toString('base64') +
+        '?=\r\nMessage-ID: <a@b>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n状态：推进中\r\n',
+    );
     const p = await parseReply(raw);
     expect(p.autoReply).toBe(false);
     expect(p.status).toBe('推进中');
@@ -182,9 +217,17 @@ describe('pieces', () => {
     expect(readLabels('项目状态良好，完成了一半')).toMatchObject({ status: null, percent: null });
     expect(readLabels('进度：150%')).toMatchObject({ percent: null });
   });
-  it('cuts at QQ Mail\'s English separator and Outlook\'s English header block', () => {
-    expect(stripQuotes('状态：完成\n\n------------------ Original ------------------\nFrom: "督查室"<d@x>;\n状态：推进中')).toBe('状态：完成');
-    expect(stripQuotes('状态：完成\n\nFrom: 督查室 <d@x>\nSent: Wednesday, June 15, 2022 9:00 AM\nTo: fgw\n状态：推进中')).toBe('状态：完成');
+  it("cuts at QQ Mail's English separator and Outlook's English header block", () => {
+    expect(
+      stripQuotes(
+        '状态：完成\n\n------------------ Original ------------------\nFrom: "督查室"<d@x>;\n状态：推进中',
+      ),
+    ).toBe('状态：完成');
+    expect(
+      stripQuotes(
+        '状态：完成\n\nFrom: 督查室 <d@x>\nSent: Wednesday, June 15, 2022 9:00 AM\nTo: fgw\n状态：推进中',
+      ),
+    ).toBe('状态：完成');
   });
   it('keeps a narrative line that merely mentions a sender', () => {
     expect(stripQuotes('请转告发件人：我们已收到\n谢谢')).toBe('请转告发件人：我们已收到\n谢谢');
@@ -193,6 +236,8 @@ describe('pieces', () => {
     expect(stripQuotes('状态：完成\n----------\n第二部分\n')).toBe('状态：完成\n----------\n第二部分');
   });
   it('converts HTML with entities and cuts at blockquote', () => {
-    expect(htmlToText('<p>状态：完成&nbsp;&amp;</p><p>好</p><blockquote>状态：推进中</blockquote>')).toBe('状态：完成 &\n好');
+    expect(htmlToText('<p>状态：完成&nbsp;&amp;</p><p>好</p><blockquote>状态：推进中</blockquote>')).toBe(
+      '状态：完成 &\n好',
+    );
   });
 });

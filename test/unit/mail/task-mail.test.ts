@@ -7,7 +7,11 @@ import { verifyReplyToken } from '../../../lib/mail/tokens.ts';
 import { loadConfig } from '../../../lib/config.ts';
 import { atChinaTime } from '../../../workflows/calendar.ts';
 
-const config = loadConfig({ DUBAN_HOME: '/tmp/duban-task-mail-test', TOKEN_SECRET: 's'.repeat(40), TOKEN_TTL_DAYS: '60' });
+const config = loadConfig({
+  DUBAN_HOME: '/tmp/duban-task-mail-test',
+  TOKEN_SECRET: 's'.repeat(40),
+  TOKEN_TTL_DAYS: '60',
+});
 
 describe('request mail of a task on a set-back clock', () => {
   const realNow = Date.UTC(2026, 10, 21, 3, 0);
@@ -16,12 +20,24 @@ describe('request mail of a task on a set-back clock', () => {
       step: 'request/2022-02/区交通局',
       kind: 'request',
       unit: { name: '区交通局', emails: ['jtj@units.test'], leaderEmails: [] },
-      about: { topic: 'request', period: '2022-02', periodLabel: '2022年2月', dueOn: '2022-02-25', final: false },
+      about: {
+        topic: 'request',
+        period: '2022-02',
+        periodLabel: '2022年2月',
+        dueOn: '2022-02-25',
+        final: false,
+      },
       at: atChinaTime('2022-02-15', '09:00'),
     },
     {
       workflowId: 'duban/2022-shapingba/1',
-      task: { taskSetId: '2022-shapingba', seq: '1', category: '重点工作', text: '推进轨道交通建设', deadline: '2022-12-31' },
+      task: {
+        taskSetId: '2022-shapingba',
+        seq: '1',
+        category: '重点工作',
+        text: '推进轨道交通建设',
+        deadline: '2022-12-31',
+      },
       taskSet: { name: '沙坪坝区2022年政府工作报告目标任务分解', year: 2022 },
       config,
       now: () => realNow,
@@ -31,8 +47,13 @@ describe('request mail of a task on a set-back clock', () => {
   it('carries a token that verifies today and expires TOKEN_TTL_DAYS after sending', () => {
     const token = mail.replyToken!;
     expect(token).toBeTruthy();
-    expect(verifyReplyToken(token, config.tokens.secret, realNow + 59 * 86_400_000)).toMatchObject({ ok: true, claims: { unit: '区交通局', period: '2022-02' } });
-    expect(verifyReplyToken(token, config.tokens.secret, realNow + 61 * 86_400_000)).toMatchObject({ ok: false });
+    expect(verifyReplyToken(token, config.tokens.secret, realNow + 59 * 86_400_000)).toMatchObject({
+      ok: true,
+      claims: { unit: '区交通局', period: '2022-02' },
+    });
+    expect(verifyReplyToken(token, config.tokens.secret, realNow + 61 * 86_400_000)).toMatchObject({
+      ok: false,
+    });
   });
 
   it('says what to write back, in Chinese, with the reply address', () => {

@@ -3,13 +3,30 @@
 // quotes back are never read as the unit's answer.
 import { describe, expect, it } from 'vitest';
 import { renderMail, type MailContext, type TemplateKind } from '../../../activities/mail/templates.ts';
-import { replyAddress, replyFields, signReplyToken, subjectReference, tokenReference, verifyReplyToken, base32, unbase32 } from '../../../lib/mail/tokens.ts';
+import {
+  replyAddress,
+  replyFields,
+  signReplyToken,
+  subjectReference,
+  tokenReference,
+  verifyReplyToken,
+  base32,
+  unbase32,
+} from '../../../lib/mail/tokens.ts';
 import { parseReply, readLabels, stripQuotes } from '../../../lib/mail/parse.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-000000';
-const claims = { workflowId: 'duban/2022-shapingba/9', unit: '区发展改革委', period: '2022-06', expiresAt: Date.UTC(2022, 8, 1) };
+const claims = {
+  workflowId: 'duban/2022-shapingba/9',
+  unit: '区发展改革委',
+  period: '2022-06',
+  expiresAt: Date.UTC(2022, 8, 1),
+};
 const now = Date.UTC(2022, 5, 15);
-const config = { mail: { replyInbox: 'duban', replyDomain: 'duban.test', from: '', bounceAddress: '', officeEmail: '' }, web: { port: 3000, host: '127.0.0.1', publicUrl: 'https://duban.example.test/' } };
+const config = {
+  mail: { replyInbox: 'duban', replyDomain: 'duban.test', from: '', bounceAddress: '', officeEmail: '' },
+  web: { port: 3000, host: '127.0.0.1', publicUrl: 'https://duban.example.test/' },
+};
 
 describe('reply tokens', () => {
   it('round-trips base32', () => {
@@ -22,7 +39,9 @@ describe('reply tokens', () => {
     expect(verifyReplyToken(token, secret, now)).toEqual({ ok: true, claims });
   });
   it('refuses a token signed with another secret as forged', () => {
-    expect(verifyReplyToken(signReplyToken(claims, 'another-secret-another-secret-0000000'), secret, now)).toEqual({ ok: false, reason: '伪造' });
+    expect(
+      verifyReplyToken(signReplyToken(claims, 'another-secret-another-secret-0000000'), secret, now),
+    ).toEqual({ ok: false, reason: '伪造' });
   });
   it('refuses a token with one character changed as forged or malformed', () => {
     const token = signReplyToken(claims, secret);
@@ -31,7 +50,10 @@ describe('reply tokens', () => {
     expect(result.ok).toBe(false);
   });
   it('refuses an expired token', () => {
-    expect(verifyReplyToken(signReplyToken(claims, secret), secret, Date.UTC(2022, 8, 2))).toEqual({ ok: false, reason: '过期' });
+    expect(verifyReplyToken(signReplyToken(claims, secret), secret, Date.UTC(2022, 8, 2))).toEqual({
+      ok: false,
+      reason: '过期',
+    });
   });
   it('refuses garbage as malformed', () => {
     expect(verifyReplyToken('not-a-token!', secret, now)).toEqual({ ok: false, reason: '格式错误' });
@@ -86,7 +108,9 @@ describe('mail templates', () => {
   });
   it('subjects say what the mail is', () => {
     expect(renderMail('notice', ctx).subject).toMatch(/^【交办】2022年沙坪坝区政府工作报告重点任务第9项：/);
-    expect(renderMail('request', ctx).subject).toBe('【请报送】第9项任务2022年6月进展情况（2022年6月27日前） [督办-abcdefghijkl]');
+    expect(renderMail('request', ctx).subject).toBe(
+      '【请报送】第9项任务2022年6月进展情况（2022年6月27日前） [督办-abcdefghijkl]',
+    );
     expect(renderMail('reminder', ctx).subject).toMatch(/^【再次催办】/);
     expect(renderMail('reminder', { ...ctx, level: 'reminder1' }).subject).toMatch(/^【催办】/);
     expect(renderMail('escalation', ctx).subject).toMatch(/^【督办】区发展改革委未按期报送第9项/);
@@ -101,11 +125,17 @@ describe('mail templates', () => {
     expect(text).toContain('回复地址：duban+abcdefghijkl@duban.test');
   });
   it('its instructions, quoted back without any quote marker, are not read as a status', () => {
-    for (const kind of kinds) expect(readLabels(renderMail(kind, ctx).text)).toMatchObject({ status: null, percent: null });
+    for (const kind of kinds)
+      expect(readLabels(renderMail(kind, ctx).text)).toMatchObject({ status: null, percent: null });
   });
   it('a reply that quotes the whole request with > still reads only the reply', async () => {
-    const quoted = renderMail('request', ctx).text.split('\n').map((l) => '> ' + l).join('\r\n');
-    const raw = Buffer.from(`From: fgw@cq.test\r\nTo: duban+abcdefghijkl@duban.test\r\nSubject: Re: x\r\nMessage-ID: <q@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n状态：滞后\r\n进度：30%\r\n\r\n${quoted}\r\n`);
+    const quoted = renderMail('request', ctx)
+      .text.split('\n')
+      .map((l) => '> ' + l)
+      .join('\r\n');
+    const raw = Buffer.from(
+      `From: fgw@cq.test\r\nTo: duban+abcdefghijkl@duban.test\r\nSubject: Re: x\r\nMessage-ID: <q@x>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n状态：滞后\r\n进度：30%\r\n\r\n${quoted}\r\n`,
+    );
     const p = await parseReply(raw);
     expect(p).toMatchObject({ status: '滞后', percent: 30, text: '状态：滞后\n进度：30%' });
   });

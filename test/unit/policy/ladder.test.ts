@@ -49,7 +49,11 @@ describe('ladderFor with the default thresholds (1 / 3 / 5 working days)', () =>
   });
 
   it('the final report due 3 January 2023 escalates on 10 January', () => {
-    expect(rows(ladderFor('2023-01-03', DEFAULT_SETTINGS, cal)).at(-1)).toEqual(['督办', '2023-01-10 09:00', 'red']);
+    expect(rows(ladderFor('2023-01-03', DEFAULT_SETTINGS, cal)).at(-1)).toEqual([
+      '督办',
+      '2023-01-10 09:00',
+      'red',
+    ]);
   });
 });
 

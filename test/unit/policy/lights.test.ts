@@ -1,7 +1,13 @@
 // Lights from the ladder and from progress that lags the elapsed time.
 import { describe, expect, it } from 'vitest';
 import { atChinaTime } from '../../../workflows/calendar.ts';
-import { LIGHT_LABELS, expectedPercent, isLagging, taskLight, worseLight } from '../../../workflows/lights.ts';
+import {
+  LIGHT_LABELS,
+  expectedPercent,
+  isLagging,
+  taskLight,
+  worseLight,
+} from '../../../workflows/lights.ts';
 
 describe('expectedPercent', () => {
   it('runs from 0 at the start of the year to 100 at the end of the deadline day (China time)', () => {
@@ -20,7 +26,10 @@ describe('expectedPercent', () => {
 
   it('a task due 30 June is half-way on 1 April at noon-ish', () => {
     // 181 days in the span; 90.5 days elapsed at 12:00 on 1 April.
-    expect(expectedPercent(atChinaTime('2022-04-01', '12:00'), '2022-01-01', '2022-06-30')).toBeCloseTo(50, 6);
+    expect(expectedPercent(atChinaTime('2022-04-01', '12:00'), '2022-01-01', '2022-06-30')).toBeCloseTo(
+      50,
+      6,
+    );
   });
 });
 

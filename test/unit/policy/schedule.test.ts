@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { calendarDataFor } from '../../../lib/calendar-data.ts';
 import { WorkingCalendar, atChinaTime, chinaMinutesOfDay, toIsoDate } from '../../../workflows/calendar.ts';
-import { dueEndsAt, planPeriods, reviewEndsAt, sendTime, validateSettings } from '../../../workflows/schedule.ts';
+import {
+  dueEndsAt,
+  planPeriods,
+  reviewEndsAt,
+  sendTime,
+  validateSettings,
+} from '../../../workflows/schedule.ts';
 import { DEFAULT_SETTINGS, type Period, type ScheduleSettings } from '../../../workflows/types.ts';
 
 const cal = new WorkingCalendar(calendarDataFor([2022, 2023]).data);
@@ -49,7 +55,11 @@ describe('sendTime (sending hours 09:00–17:30 on working days)', () => {
   });
 
   it('every result is on a working day inside the hours', () => {
-    for (let t = atChinaTime('2022-09-20', '00:00'); t < atChinaTime('2022-10-20', '00:00'); t += 37 * 60_000) {
+    for (
+      let t = atChinaTime('2022-09-20', '00:00');
+      t < atChinaTime('2022-10-20', '00:00');
+      t += 37 * 60_000
+    ) {
       const out = sendTime(t, DEFAULT_SETTINGS, cal);
       expect(out).toBeGreaterThanOrEqual(t);
       expect(cal.isWorkingDay(toIsoDate(out))).toBe(true);
@@ -180,7 +190,11 @@ describe('planPeriods, other cadences', () => {
   });
 
   it('quarterly with a deadline the next spring runs into the next year', () => {
-    const p = planPeriods({ ...base, deadline: '2023-03-31', settings: settings({ cadence: { kind: 'quarterly' } }) });
+    const p = planPeriods({
+      ...base,
+      deadline: '2023-03-31',
+      settings: settings({ cadence: { kind: 'quarterly' } }),
+    });
     expect(p.map((x) => x.id)).toEqual(['2022-Q1', '2022-Q2', '2022-Q3', '2022-Q4', 'final']);
     expect(p.find((x) => x.id === '2022-Q4')?.label).toBe('2022年第四季度');
     expect(p.at(-1)?.dueOn).toBe('2023-03-31');
@@ -192,7 +206,11 @@ describe('planPeriods, other cadences', () => {
       ['2022-H1', '2022年上半年', '2022-06-15 09:00', '2022-06-27', false],
       ['final', '最终报告', '2022-12-19 09:00', '2023-01-03', true],
     ]);
-    const longer = planPeriods({ ...base, deadline: '2023-01-31', settings: settings({ cadence: { kind: 'half-yearly' } }) });
+    const longer = planPeriods({
+      ...base,
+      deadline: '2023-01-31',
+      settings: settings({ cadence: { kind: 'half-yearly' } }),
+    });
     expect(longer.map((x) => x.label)).toEqual(['2022年上半年', '2022年下半年', '最终报告']);
   });
 

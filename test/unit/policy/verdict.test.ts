@@ -20,7 +20,12 @@ describe('proposeVerdict', () => {
   });
 
   it('部分完成 → 部分完成 with the unit’s reason', () => {
-    const v = proposeVerdict({ status: '部分完成', percent: 70, text: '三个项目完成两个', reason: '征地未完成' });
+    const v = proposeVerdict({
+      status: '部分完成',
+      percent: 70,
+      text: '三个项目完成两个',
+      reason: '征地未完成',
+    });
     expect(v.verdict).toBe('部分完成');
     expect(v.reason).toContain('征地未完成');
     expect(v.reason).toContain('70%');
