@@ -12,6 +12,8 @@ import { checkHealth, type Health } from '../health.ts';
 import { listCaughtMail, mailDir } from '../up/smtp-catcher.ts';
 import { html, raw, type Raw } from '../../lib/html.ts';
 import { page, lightBadge } from './layout.ts';
+import { send } from './http.ts';
+import { httpStatusOf, kindOf, messageOf } from '../../lib/errors.ts';
 
 export type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 
@@ -26,15 +28,6 @@ export interface WebDeps {
 export interface WebServer {
   url: string;
   close(): Promise<void>;
-}
-
-function send(res: http.ServerResponse, status: number, body: string, type = 'text/html; charset=utf-8') {
-  res.writeHead(status, {
-    'content-type': type,
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store',
-  });
-  res.end(body);
 }
 
 function healthTable(h: Health): Raw {
@@ -139,8 +132,16 @@ export async function startWebServer(deps: WebDeps): Promise<WebServer> {
         }
       }
       send(res, 404, page('未找到', html`<p>页面不存在：${url.pathname}</p>`));
-    })().catch((err: Error) => {
-      if (!res.headersSent) send(res, 500, page('出错了', html`<p>服务器内部错误：${err.message}</p>`));
+    })().catch((err: unknown) => {
+      // A failure with a kind is the person's to read; anything else is ours:
+      // logged here, never shown (it may hold a database's own text).
+      const kind = kindOf(err);
+      if (!kind)
+        process.stderr.write(
+          `网页请求 ${req.method} ${req.url} 出错：${(err as Error)?.stack ?? String(err)}\n`,
+        );
+      const message = kind ? messageOf(err) : '服务器内部错误，请稍后重试；问题持续时请联系管理员。';
+      if (!res.headersSent) send(res, httpStatusOf(err), page('出错了', html`<p>${message}</p>`));
       else res.end();
     });
   });

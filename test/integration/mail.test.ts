@@ -26,7 +26,7 @@ import { renderMail } from '../../activities/mail/templates.ts';
 import { replyFields, signReplyToken } from '../../lib/mail/tokens.ts';
 import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
 import { pollOnce, startImapPoller } from '../../worker/imap-poller.ts';
-import { handleInboxRequest } from '../../client/web/inbox/index.ts';
+import { webHandlers } from '../../client/web/handlers.ts';
 import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
 import {
   FIXTURE_SECRET,
@@ -527,8 +527,9 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       );
 
     beforeAll(async () => {
+      const [inbox, reply] = webHandlers(deps);
       server = http.createServer((req, res) => {
-        handleInboxRequest(req, res, deps).then(
+        (async () => (await inbox!(req, res)) || (await reply!(req, res)))().then(
           (handled) => {
             if (!handled) res.writeHead(404).end();
           },

@@ -1,0 +1,158 @@
+// A unit's report through the web reply form: the form's values checked, the
+// submission kept raw first (as a message of its own, beside the mail in the
+// office's inbox), then sent to the task's workflow as an update, so the unit
+// hears at once whether the workflow took it and, if not, why. The outcome is
+// recorded on the message's row as the workflow decided it.
+import { createHash } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { storeRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
+import { tokenReference, type ReplyClaims } from '../../lib/mail/tokens.ts';
+import { kindOf, messageOf } from '../../lib/errors.ts';
+import { recordReport } from '../../activities/apply-effects.ts';
+import { submitReportUpdate } from '../../workflows/messages.ts';
+import {
+  REPORT_STATUSES,
+  type ReportInput,
+  type ReportOutcome,
+  type ReportStatus,
+} from '../../workflows/types.ts';
+import type { ReplyFormValues } from './views/reply.ts';
+
+/** The form's values as a report, or what is wrong with them (Chinese, one line each). */
+export function readReplyForm(form: URLSearchParams): {
+  values: ReplyFormValues;
+  errors: string[];
+  percent: number | null;
+} {
+  const values: ReplyFormValues = {
+    status: form.get('status') ?? '',
+    percent: form.get('percent') ?? '',
+    text: form.get('text') ?? '',
+    reason: form.get('reason') ?? '',
+  };
+  const errors: string[] = [];
+  if (!REPORT_STATUSES.includes(values.status as ReportStatus)) errors.push('请选择状态。');
+  const percent = values.percent?.trim() ? Number(values.percent) : null;
+  if (percent !== null && !(Number.isInteger(percent) && percent >= 0 && percent <= 100))
+    errors.push('进度应为 0 到 100 的整数。');
+  if (!values.text?.trim()) errors.push('请填写具体进展。');
+  return { values, errors, percent };
+}
+
+/** The web report as a message of its own, so the office's list shows it beside the mail. */
+function webMessage(claims: ReplyClaims, input: ReportInput, messageId: string, ip: string): Buffer {
+  const b64 = (s: string) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
+  return Buffer.from(
+    [
+      `From: ${b64(claims.unit)} <web-form@duban.invalid>`,
+      `Subject: ${b64(`网页报送：${claims.workflowId} ${claims.period}`)}`,
+      `Date: ${new Date(input.receivedAt).toUTCString()}`,
+      `Message-ID: ${messageId}`,
+      `X-Duban-Client-Address: ${ip.replace(/[^\w.:]/g, '')}`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(
+        `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n`,
+      )
+        .toString('base64')
+        .replace(/(.{76})/g, '$1\r\n'),
+      '',
+    ].join('\r\n'),
+  );
+}
+
+export type WebReplyResult =
+  | { delivered: true; outcome: ReportOutcome }
+  /** the workflow could not be reached now: kept, to be tried again */
+  | { delivered: false; reason: string };
+
+/** Keeps the submission raw, sends it to the workflow, records what the workflow decided. */
+export async function submitWebReply(
+  deps: InboundDeps,
+  token: string,
+  claims: ReplyClaims,
+  values: ReplyFormValues,
+  percent: number | null,
+  clientAddress: string,
+): Promise<WebReplyResult> {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([token, values.status, percent, values.text?.trim(), values.reason?.trim()]))
+    .digest('hex')
+    .slice(0, 24);
+  const messageId = `<web.${tokenReference(token)}.${digest}@duban.web>`;
+  const receivedAt = deps.now?.() ?? Date.now();
+  const input: ReportInput = {
+    key: `web:${tokenReference(token)}:${digest}`,
+    period: claims.period,
+    unit: claims.unit,
+    status: values.status as ReportStatus,
+    percent,
+    text: values.text!.trim(),
+    ...(values.reason?.trim() ? { reason: values.reason.trim() } : {}),
+    channel: 'web',
+    inboundMessageId: messageId,
+    receivedAt,
+  };
+  // Kept raw first, whatever becomes of it: the submission as it arrived.
+  const stored = await storeRaw(
+    deps.prisma,
+    messageId,
+    'web',
+    webMessage(claims, input, messageId, clientAddress),
+    receivedAt,
+  );
+  const record = (outcomeWord: 'applied' | 'refused' | 'pending', reason: string) =>
+    stored.created
+      ? deps.prisma.inboundMessage.update({
+          where: { id: stored.id },
+          data: {
+            subject: `网页报送：${claims.unit} ${claims.period}`,
+            outcome: outcomeWord,
+            reason,
+            workflowId: claims.workflowId,
+            unitName: claims.unit,
+            reportKey: input.key,
+          },
+        })
+      : Promise.resolve();
+
+  let outcome: ReportOutcome;
+  try {
+    if (!deps.client) throw new Error('没有 Temporal 客户端');
+    outcome = await deps.client.workflow
+      .getHandle(claims.workflowId)
+      .executeUpdate(submitReportUpdate, { args: [input] });
+  } catch (err) {
+    const kind = kindOf(err);
+    if (kind === 'NotFound') {
+      outcome = { accepted: false, reason: '该任务不存在或已结束。' };
+    } else if (err instanceof WorkflowUpdateFailedError || kind === 'BadInput' || kind === 'Refused') {
+      // the workflow's validator said no: its reason, in its words
+      outcome = { accepted: false, reason: messageOf(err) };
+    } else {
+      const reason = `暂时无法送达任务工作流：${messageOf(err)}`;
+      await record('pending', reason);
+      return { delivered: false, reason };
+    }
+  }
+  if (!outcome.accepted) {
+    // A refusal by the update's validator never reaches the history; keep it
+    // with its reason in the Report table too, as the signal path does.
+    const task = await deps.prisma.task.findUnique({
+      where: { workflowId: claims.workflowId },
+      select: { id: true },
+    });
+    if (task) await recordReport(deps.prisma, task.id, input, false, outcome.reason);
+  }
+  await record(
+    outcome.accepted ? 'applied' : 'refused',
+    outcome.accepted
+      ? outcome.duplicate
+        ? '网页报送（重复提交，未重复登记）'
+        : '网页报送，任务工作流已接收'
+      : `任务工作流拒收：${outcome.reason ?? ''}`,
+  );
+  return { delivered: true, outcome };
+}
