@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
-import { parseContract, parseReply } from '../../lib/mail/parse.ts';
+import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
 
 const USAGE =
   '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';

@@ -10,7 +10,7 @@ import type { PrismaClient } from '../db.ts';
 import type { Config } from '../config.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 import { reportSignal } from '../../workflows/messages.ts';
-import { messageKey, parseReply, type ParsedReply } from '../mail/parse.ts';
+import { messageKey, parseReply, type ParsedReply } from '../mail/parse/index.ts';
 import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
@@ -41,7 +41,7 @@ export interface InboundDeps {
   route?: (workflowId: string, report: ReportInput) => Promise<void>;
 }
 
-/** The Message-ID as stored (parse.ts messageKey). */
+/** The Message-ID as stored (lib/mail/parse messageKey). */
 export const inboundKey = messageKey;
 
 /**
