@@ -32,7 +32,7 @@ import { createTransport } from '../lib/mail/transport.ts';
 import { mailDeps, sendOnce } from '../lib/mail/send.ts';
 import { renderMail } from '../activities/mail/templates.ts';
 import { replyFields, signReplyToken } from '../lib/mail/tokens.ts';
-import { parseReply } from '../lib/mail/parse.ts';
+import { parseReply } from '../lib/mail/parse/index.ts';
 import { pollOnce } from '../worker/imap-poller.ts';
 
 const SECRET = 'bench-secret-0123456789abcdef0123456789ab';

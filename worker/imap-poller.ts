@@ -7,7 +7,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Config } from '../lib/config.ts';
 import { ingestRaw, type InboundDeps, type InboundOutcome } from '../lib/inbound/ingest.ts';
-import { messageKey } from '../lib/mail/parse.ts';
+import { messageKey } from '../lib/mail/parse/index.ts';
 
 export interface PollResult {
   fetched: number;

@@ -1,25 +1,33 @@
 // `duban inbox parse <file.eml>`: what the reply parser reads from one raw
 // message (DESIGN.md contract). `duban inbox ingest <file.eml…>`: mail saved
 // by hand goes through the same pipeline as IMAP and SMTP (ingestRaw).
+// `duban inbox apply <id> --by <name>`: the office lets a held reply through.
+// Failures keep their kind (lib/errors.ts) and reportError prints them.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { type CommandContext } from '../output.ts';
-import { BadInputError } from '../../lib/errors.ts';
-import { parseContract, parseReply } from '../../lib/mail/parse.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
+import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
+import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
 
 const USAGE =
   '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]';
+
+/** Why a file could not be read, by the system's error code (the English message is not for a person). */
+const READ_FAILURE: Record<string, string> = {
+  ENOENT: '文件不存在',
+  EACCES: '没有读取权限',
+  EPERM: '没有读取权限',
+  EISDIR: '这是一个目录，不是邮件文件',
+};
 
 async function readEml(file: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
     throw new BadInputError(
-      `无法读取邮件文件 ${file}：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : (err as Error).message}`,
-      {
-        error: '无法读取邮件文件',
-        file,
-      },
+      `无法读取邮件文件 ${file}：${READ_FAILURE[code] ?? `读取失败（${code || (err as Error).message}）`}`,
+      { error: '无法读取邮件文件', file },
+      { cause: err },
     );
   }
 }
@@ -33,7 +41,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
 }
 
 async function parse(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandArgs(args, {}, USAGE);
   if (positionals.length !== 1) throw new BadInputError(`请给出一个 .eml 文件。${USAGE}`);
   const file = positionals[0]!;
   const parsed = await parseReply(await readEml(file));
@@ -58,7 +66,7 @@ async function parse(args: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function ingest(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandArgs(args, {}, USAGE);
   if (positionals.length === 0) throw new BadInputError(`请给出至少一个 .eml 文件。${USAGE}`);
   const raws = await Promise.all(positionals.map(async (file) => ({ file, raw: await readEml(file) })));
   const { ingestFiles } = await import('../inbox/ingest-files.ts');
@@ -78,11 +86,7 @@ async function ingest(args: string[], ctx: CommandContext): Promise<number> {
 }
 
 async function apply(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { by: { type: 'string' } },
-  });
+  const { positionals, values } = parseCommandArgs(args, { by: { type: 'string' } }, USAGE);
   const id = Number(positionals[0]);
   if (positionals.length !== 1 || !Number.isInteger(id) || id <= 0)
     throw new BadInputError(`请给出一个收件编号（网页“收件”页面中的编号）。${USAGE}`);
@@ -92,8 +96,8 @@ async function apply(args: string[], ctx: CommandContext): Promise<number> {
   try {
     outcome = await applyHeldMessage(id, values.by.trim());
   } catch (err) {
-    if (/^(没有编号|收件 \d+ 的状态|无法放行)/.test((err as Error).message))
-      throw new BadInputError((err as Error).message);
+    // the id on the command line names no message: the person's input, exit 2
+    if (kindOf(err) === 'NotFound') throw new BadInputError(messageOf(err), detailsOf(err), { cause: err });
     throw err;
   }
   ctx.result(outcome, `收件 ${id} 已放行：${outcome.workflowId} ${outcome.unit} ${outcome.period}`);

@@ -4,6 +4,7 @@
 // finishes them: the Message-ID key makes repeating safe.
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
+import { UnavailableError } from '../../lib/errors.ts';
 import { connectClient } from '../../lib/temporal.ts';
 import { applyHeld, ingestRaw, type InboundOutcome } from '../../lib/inbound/ingest.ts';
 
@@ -37,18 +38,28 @@ export async function ingestFiles(
   }
 }
 
-/** `duban inbox apply <id> --by <name>`: the office lets a held reply through. */
+/**
+ * `duban inbox apply <id> --by <name>`: the office lets a held reply through.
+ * Temporal is connected only once the message is found and held, so a wrong
+ * id or a message in another state is told without it.
+ */
 export async function applyHeldMessage(id: number, by: string): Promise<InboundOutcome> {
   const config = loadConfig();
   const db = await openDatabase(config);
-  try {
-    const client = await connectClient(config);
+  let client: Awaited<ReturnType<typeof connectClient>> | undefined;
+  const connect = async () => {
     try {
-      return await applyHeld({ prisma: db.prisma, client, config }, id, by);
-    } finally {
-      await client.connection.close().catch(() => undefined);
+      client ??= await connectClient(config);
+      return client;
+    } catch (err) {
+      // connectClient's own message is the Chinese one (the cause underneath is gRPC's English)
+      throw new UnavailableError((err as Error).message, undefined, { cause: err });
     }
+  };
+  try {
+    return await applyHeld({ prisma: db.prisma, connect, config }, id, by);
   } finally {
+    await client?.connection.close().catch(() => undefined);
     await db.close();
   }
 }

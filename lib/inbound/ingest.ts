@@ -1,17 +1,22 @@
-// The one inbound pipeline every channel calls (IMAP poller, the embedded
-// SMTP catcher, `duban inbox ingest`, the web): store the raw message first,
-// keyed by its Message-ID (a content hash when it has none), so a message
-// seen twice is processed once; then parse, then route; and record the
-// outcome with its reason on the InboundMessage row, where the office sees
-// it. Auto-replies and bounces are recorded and never answered.
+// Where a reply becomes a report: this file, and only this one. Every channel
+// calls it (IMAP poller, the embedded SMTP catcher, `duban inbox ingest`, the
+// web): store the raw message first, keyed by its Message-ID (a content hash
+// when it has none), so a message seen twice is processed once; then parse
+// (lib/mail/parse/), find the request it answers (find-token.ts), check the
+// token and the sender, and route the report to the task's workflow; and
+// record the outcome with its reason on the InboundMessage row, where the
+// office sees it. Auto-replies and bounces are recorded and never answered.
+// Each outcome follows from a typed result or a failure's kind, never from
+// the text of a message.
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
 import type { PrismaClient } from '../db.ts';
 import type { Config } from '../config.ts';
+import { ConflictError, kindOf, NotFoundError, RefusedError, UnavailableError } from '../errors.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 import { reportSignal } from '../../workflows/messages.ts';
-import { messageKey, parseReply, type ParsedReply } from '../mail/parse.ts';
-import { resolveReference, tokenForMessageIds, verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
+import { messageKey, parseReply, type ParsedReply } from '../mail/parse/index.ts';
+import { verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
+import { findToken, missingTokenReason, TOKEN_SOURCE_LABEL } from './find-token.ts';
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
 export type InboundOutcomeKind =
@@ -35,13 +40,18 @@ export interface InboundDeps {
   prisma: PrismaClient;
   /** Temporal client: replies become reportSignal on `duban/<taskSetId>/<序号>` */
   client?: Pick<Client, 'workflow'>;
+  /**
+   * Without `client`: connects when a report must be routed, not before (the
+   * CLI's `inbox apply`, so that a wrong id is told without Temporal).
+   */
+  connect?: () => Promise<Pick<Client, 'workflow'>>;
   config: Pick<Config, 'tokens' | 'mail' | 'imap'>;
   now?: () => number;
   /** replaces the Temporal signal (unit tests, benchmarks without a worker) */
   route?: (workflowId: string, report: ReportInput) => Promise<void>;
 }
 
-/** The Message-ID as stored (parse.ts messageKey). */
+/** The Message-ID as stored (lib/mail/parse messageKey). */
 export const inboundKey = messageKey;
 
 /**
@@ -87,28 +97,6 @@ export function splitWorkflowId(workflowId: string): { taskSetId: string; seq: s
   return m ? { taskSetId: m[1]!, seq: m[2]! } : null;
 }
 
-async function findToken(
-  deps: InboundDeps,
-  p: ParsedReply,
-): Promise<{ token: string; via: string } | { missing: string }> {
-  if (p.token) {
-    // a full token (too long for most servers, but ours if it verifies) or its short reference
-    if (p.token.length > 12) return { token: p.token, via: '收件地址' };
-    const t = await resolveReference(deps.prisma, p.token);
-    if (t) return { token: t, via: '收件地址' };
-  }
-  if (p.reference) {
-    const t = await resolveReference(deps.prisma, p.reference);
-    if (t) return { token: t, via: '主题编号' };
-  }
-  const ids = [...(p.inReplyTo ? [p.inReplyTo] : []), ...p.references];
-  const t = await tokenForMessageIds(deps.prisma, ids);
-  if (t) return { token: t, via: 'In-Reply-To/References' };
-  if (p.token || p.reference)
-    return { missing: `回复令牌无效：编号 ${p.token ?? p.reference} 不是督办系统发出的（未知引用）` };
-  return { missing: '无法识别对应的任务：邮件中没有回复令牌、主题编号，也没有引用督办系统发出的邮件' };
-}
-
 async function registeredFor(
   deps: InboundDeps,
   claims: ReplyClaims,
@@ -129,10 +117,17 @@ async function registeredFor(
   return { ok: true };
 }
 
+const MAX_ROW_ID = 2 ** 31 - 1;
+
+function workflowGone(workflowId: string): string {
+  return `任务工作流 ${workflowId} 不存在或已结束`;
+}
+
 async function routeReport(deps: InboundDeps, workflowId: string, report: ReportInput): Promise<void> {
   if (deps.route) return deps.route(workflowId, report);
-  if (!deps.client) throw new Error('没有 Temporal 客户端，无法把回复交给任务工作流');
-  await deps.client.workflow.getHandle(workflowId).signal(reportSignal, report);
+  const client = deps.client ?? (await deps.connect?.());
+  if (!client) throw new UnavailableError('没有 Temporal 客户端，无法把回复交给任务工作流');
+  await client.workflow.getHandle(workflowId).signal(reportSignal, report);
 }
 
 async function markBounce(
@@ -256,9 +251,12 @@ export async function ingestRaw(
   }
 
   // 4. which task, unit and period
-  const found = await findToken(deps, p);
-  if ('missing' in found)
-    return finish(found.missing.includes('未知引用') ? 'refused' : 'held', found.missing);
+  const found = await findToken(deps.prisma, p);
+  if (!found.found) {
+    // no pointer at all may still be a unit's reply (the office places it); a
+    // reference Duban never issued is not
+    return finish(found.why === 'unknown-reference' ? 'refused' : 'held', missingTokenReason(found));
+  }
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
   if (!verified.ok) {
     const why = {
@@ -289,27 +287,25 @@ export async function ingestRaw(
   try {
     await routeReport(deps, claims.workflowId, report);
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError || (err as Error).name === 'WorkflowNotFoundError') {
-      return finish('refused', `任务工作流 ${claims.workflowId} 不存在或已结束`, { ...target, reportKey });
+    if (kindOf(err) === 'NotFound') {
+      return finish('refused', workflowGone(claims.workflowId), { ...target, reportKey });
     }
-    // Temporal unreachable: stays pending (IMAP leaves it unseen) and is retried
-    await deps.prisma.inboundMessage.update({
-      where: { id: row.id },
-      data: { ...header, reason: `暂时无法送达任务工作流：${(err as Error).message}` },
-    });
+    // anything else (Temporal unreachable, …): stays pending (IMAP leaves it unseen) and is retried
+    const reason = `暂时无法送达任务工作流：${err instanceof Error ? err.message : String(err)}`;
+    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { ...header, reason } });
     return {
       id: row.id,
       messageId,
       outcome: 'pending',
-      reason: `暂时无法送达任务工作流：${(err as Error).message}`,
+      reason,
       duplicate: false,
       ...target,
       reportKey,
     };
   }
   const note = p.status
-    ? `已送达任务工作流（经${found.via}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
-    : `已送达任务工作流（经${found.via}识别）：未写明状态，按“推进中”叙述性报告登记，待督查室核对`;
+    ? `已送达任务工作流（经${TOKEN_SOURCE_LABEL[found.via]}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
+    : `已送达任务工作流（经${TOKEN_SOURCE_LABEL[found.via]}识别）：未写明状态，按“推进中”叙述性报告登记，待督查室核对`;
   return finish('applied', note, { ...target, reportKey });
 }
 
@@ -317,22 +313,31 @@ export async function ingestRaw(
  * The office has checked a held reply (sent from an address not registered
  * for the unit) and lets it through: the report goes to the workflow as if
  * the unit had sent it, and the row and the audit log say who decided.
+ * Throws NotFoundError (no such message), ConflictError (not held),
+ * RefusedError (its token no longer leads to a running task).
  */
 export async function applyHeld(deps: InboundDeps, id: number, actor: string): Promise<InboundOutcome> {
-  const row = await deps.prisma.inboundMessage.findUnique({ where: { id } });
-  if (!row) throw new Error(`没有编号为 ${id} 的收件`);
+  // ids are PostgreSQL integers: a larger number names no row (and would fail the query)
+  const row =
+    Number.isInteger(id) && id > 0 && id <= MAX_ROW_ID
+      ? await deps.prisma.inboundMessage.findUnique({ where: { id } })
+      : null;
+  if (!row) throw new NotFoundError(`没有编号为 ${id} 的收件`, { id });
   if (row.outcome !== 'held')
-    throw new Error(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室放行`);
+    throw new ConflictError(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室放行`, {
+      id,
+      outcome: row.outcome,
+    });
   const now = deps.now?.() ?? Date.now();
   const p = await parseReply(Buffer.from(row.raw), {
     replyInbox: deps.config.mail.replyInbox,
     replyDomain: deps.config.mail.replyDomain,
   });
-  const found = await findToken(deps, p);
-  if ('missing' in found) throw new Error(`无法放行：${found.missing}`);
+  const found = await findToken(deps.prisma, p);
+  if (!found.found) throw new RefusedError(`无法放行：${missingTokenReason(found)}`, { id });
   // the token is checked again, expiry included: a held reply does not outlive its period
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
-  if (!verified.ok) throw new Error(`无法放行：回复令牌${verified.reason}`);
+  if (!verified.ok) throw new RefusedError(`无法放行：回复令牌${verified.reason}`, { id });
   const report = { ...reportFrom(p, verified.claims, row.messageId, now), needsReview: true };
   if (
     p.attachments.length &&
@@ -340,7 +345,14 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
   ) {
     await storeAttachments(deps.prisma, row.id, p.attachments);
   }
-  await routeReport(deps, verified.claims.workflowId, report);
+  try {
+    await routeReport(deps, verified.claims.workflowId, report);
+  } catch (err) {
+    // the task ended while the reply waited: a refusal the office can read, not Temporal's English
+    if (kindOf(err) === 'NotFound')
+      throw new RefusedError(`无法放行：${workflowGone(verified.claims.workflowId)}`, { id }, { cause: err });
+    throw err;
+  }
   const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;
   await deps.prisma.inboundMessage.update({
     where: { id },

@@ -8,9 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { ingestRaw } from '../../lib/inbound/ingest.ts';
 import {
   FIXTURE_SECRET,
+  FIXTURE_UNIT,
+  FIXTURE_UNIT_EMAIL,
   REQUEST_MESSAGE_ID,
   VALID_REF,
   VALID_TOKEN,
@@ -67,6 +71,12 @@ describe('duban inbox parse', () => {
     const r = await duban(['inbox', 'parse', fixture('narrative.eml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('未写明');
+  });
+  it('an unknown option is bad input (exit 2) with the usage', async () => {
+    const r = await duban(['inbox', 'parse', '--verbose', fixture('narrative.eml'), '--json']);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput' });
+    expect(r.stderr).toContain('用法：duban inbox parse');
   });
   it('exits 2 for a missing file', async () => {
     const r = await duban(['inbox', 'parse', '/nonexistent.eml', '--json']);
@@ -153,4 +163,103 @@ describe('duban inbox ingest', () => {
     ]);
     expect(await db.prisma.inboundMessage.count()).toBe(5);
   }, 90_000);
+});
+
+describe('duban inbox apply', () => {
+  let db: TestDatabase;
+  let home: string;
+  let env: Record<string, string>;
+  let heldId: number;
+  let autoReplyId: number;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    home = mkdtempSync(path.join(tmpdir(), 'duban-cli-apply-'));
+    // nothing listens on port 1: Temporal is unreachable on purpose
+    env = {
+      DUBAN_HOME: home,
+      DATABASE_URL: db.url,
+      TOKEN_SECRET: FIXTURE_SECRET,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    };
+    await db.prisma.taskSet.create({
+      data: { id: 'fixture-2022', name: 't', year: 2022, sourceFile: 'x', sourceHash: 'x' },
+    });
+    await db.prisma.unit.create({
+      data: { taskSetId: 'fixture-2022', code: 'fgw', name: FIXTURE_UNIT, emails: [FIXTURE_UNIT_EMAIL] },
+    });
+    await db.prisma.sentMail.create({
+      data: {
+        key: 'duban/fixture-2022/9/request',
+        messageId: REQUEST_MESSAGE_ID,
+        kind: 'request',
+        toAddrs: [],
+        ccAddrs: [],
+        subject: 's',
+        replyToken: VALID_TOKEN,
+        replyRef: VALID_REF,
+      },
+    });
+    // the rows as the pipeline leaves them; neither outcome needs Temporal
+    const deps = {
+      prisma: db.prisma,
+      config: {
+        tokens: { secret: FIXTURE_SECRET, ttlDays: 60 },
+        mail: {
+          replyInbox: 'duban',
+          replyDomain: 'duban.test',
+          from: '',
+          bounceAddress: '',
+          officeEmail: '',
+        },
+        imap: { pollSeconds: 60 },
+      },
+    };
+    const held = await ingestRaw(deps, readFileSync(fixture('unknown-sender.eml')), 'file');
+    expect(held.outcome).toBe('held');
+    heldId = held.id;
+    const autoReply = await ingestRaw(deps, readFileSync(fixture('autoreply-header.eml')), 'file');
+    expect(autoReply.outcome).toBe('auto-reply');
+    autoReplyId = autoReply.id;
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('an id that names no message is bad input (exit 2), named in Chinese', async () => {
+    const r = await duban(['inbox', 'apply', '99999999', '--by', '张三', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput', error: '没有编号为 99999999 的收件' });
+    expect(r.stderr).toContain('错误：没有编号为 99999999 的收件');
+  }, 60_000);
+
+  it('a message that is not held is a conflict (exit 1); nothing changes', async () => {
+    const r = await duban(['inbox', 'apply', String(autoReplyId), '--by', '张三', '--json'], env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      kind: 'Conflict',
+      error: expect.stringContaining('只有待核实的邮件可以由督查室放行'),
+    });
+    expect((await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: autoReplyId } })).outcome).toBe(
+      'auto-reply',
+    );
+  }, 60_000);
+
+  it('a held message with Temporal unreachable: unavailable (exit 1), still held', async () => {
+    const r = await duban(['inbox', 'apply', String(heldId), '--by', '张三', '--json'], env);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'Unavailable' });
+    expect(r.stderr).toContain('失败：无法连接 Temporal');
+    expect((await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: heldId } })).outcome).toBe(
+      'held',
+    );
+    expect(await db.prisma.auditEvent.count()).toBe(0);
+  }, 60_000);
+
+  it('an unknown option is bad input (exit 2), before anything is looked up', async () => {
+    const r = await duban(['inbox', 'apply', String(heldId), '--by', '张三', '--force', '--json'], env);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput' });
+    expect(r.stderr).toContain('用法：duban inbox parse');
+  }, 60_000);
 });

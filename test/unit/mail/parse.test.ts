@@ -11,7 +11,7 @@ import {
   readLabels,
   stripQuotes,
   type ParsedReply,
-} from '../../../lib/mail/parse.ts';
+} from '../../../lib/mail/parse/index.ts';
 import {
   EXPIRED_TOKEN,
   FORGED_TOKEN,

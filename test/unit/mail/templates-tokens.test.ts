@@ -13,7 +13,7 @@ import {
   base32,
   unbase32,
 } from '../../../lib/mail/tokens.ts';
-import { parseReply, readLabels, stripQuotes } from '../../../lib/mail/parse.ts';
+import { parseReply, readLabels, stripQuotes } from '../../../lib/mail/parse/index.ts';
 
 const secret = 'a-test-secret-that-is-long-enough-000000';
 const claims = {
