@@ -46,17 +46,35 @@ export function reportError(err: unknown, ctx: CommandContext): number {
 }
 
 /**
- * node:util parseArgs for a command, its mistakes (unknown option, missing
- * value) turned into an InputError that shows the command's usage: exit 2.
+ * node:util parseArgs for a command, with its mistakes told in Chinese, each
+ * naming the option (an unknown option, a missing value, a value given to a
+ * switch) and followed by the command's usage: bad input, exit 2. Node's own
+ * messages are English, so the arguments are checked from parseArgs' tokens
+ * instead of passing its errors on.
  */
-export function parseCommandArgs<const O extends ParseArgsConfig['options']>(
+export function parseCommandArgs<const O extends NonNullable<ParseArgsConfig['options']>>(
   args: string[],
   options: O,
   usage: string,
 ) {
+  const { tokens } = parseArgs({ args, allowPositionals: true, options, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (!spec) throw new BadInputError(`未知选项 ${token.rawName}\n${usage}`, { option: token.rawName });
+    if (spec.type === 'string' && token.value === undefined) {
+      throw new BadInputError(`选项 ${token.rawName} 需要一个值\n${usage}`, { option: token.rawName });
+    }
+    if (spec.type === 'boolean' && token.value !== undefined) {
+      throw new BadInputError(`选项 ${token.rawName} 不带值（收到「${token.value}」）\n${usage}`, {
+        option: token.rawName,
+      });
+    }
+  }
   try {
     return parseArgs({ args, allowPositionals: true, options, strict: true });
   } catch (err) {
-    throw new BadInputError(`${(err as Error).message}\n${usage}`);
+    // what is left is rare (a value that looks like an option): said in our words
+    throw new BadInputError(`参数有误：${args.join(' ')}\n${usage}`, undefined, { cause: err });
   }
 }

@@ -1,6 +1,5 @@
 // `duban audit timeline <workflowId>` · `duban audit replay [--all|<workflowId>…]`
 // · `duban audit verify [<taskSetId>]`. Read-only: auditors change nothing.
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { connectClient } from '../../lib/temporal.ts';
@@ -9,17 +8,13 @@ import { replayWorkflows } from '../audit/replay.ts';
 import { verifyTaskSet } from '../audit/verify.ts';
 import { listTaskWorkflowIds } from '../audit/history.ts';
 import { progress } from '../progress.ts';
-import { type CommandContext } from '../output.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
 const USAGE = '用法：duban audit timeline <workflowId> | replay [--all|<workflowId>…] | verify [<taskSetId>]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { all: { type: 'boolean' } },
-  });
+  const { positionals, values } = parseCommandArgs(args, { all: { type: 'boolean' } }, USAGE);
   const [sub, ...rest] = positionals;
   if (!sub || !['timeline', 'replay', 'verify'].includes(sub)) throw new BadInputError(USAGE);
   const config = loadConfig();
