@@ -42,7 +42,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/simulate.ts'),
   },
   inbox: {
-    summary: 'duban inbox parse <file.eml> | ingest <file.eml…>',
+    summary: 'duban inbox parse <file.eml> | ingest <file.eml…> | apply <收件编号> --by <核实人>',
     load: () => import('./commands/inbox.ts'),
   },
   audit: {
