@@ -5,6 +5,7 @@ import {
   bundleWorkflowCode,
   Worker,
   type NativeConnection,
+  type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { TaskActivities } from '../activities/apply-effects.ts';
@@ -32,8 +33,8 @@ export interface WorkerOptions {
   activities: TaskActivities;
   /** workflows kept in memory between tasks; default 500 (the SDK's default grows with the heap) */
   maxCachedWorkflows?: number;
-  /** a prebuilt bundle (bundleWorkflows()); default: bundle workflows/index.ts now */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** a bundle made earlier (bundleWorkflows(), or a prebuilt file's { codePath }); default: bundle workflows/index.ts now */
+  workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
 }
 
