@@ -105,7 +105,14 @@ export async function workflowBundleForWorker(
   notice: (line: string) => void,
   options: { dir?: string } = {},
 ): Promise<{ bundle: WorkflowBundleOption; prebuilt: boolean }> {
-  const found = findPrebuiltBundle(options);
+  let found: PrebuiltBundle;
+  try {
+    found = findPrebuiltBundle(options);
+  } catch {
+    // the sources' key cannot be taken (an unusual install): bundle, keep nothing
+    notice(rebuildNotice('missing'));
+    return { bundle: await bundleWorkflows(), prebuilt: false };
+  }
   if (found.fresh) return { bundle: { codePath: found.file }, prebuilt: true };
   notice(rebuildNotice(found.reason));
   const { bundle } = await bundleAndKeep(options);
