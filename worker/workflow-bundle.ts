@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import path from 'node:path';
 import type { WorkflowBundleOption, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { projectRoot, workflowBundlesDir } from '../lib/tools.ts';
-import { bundleWorkflows } from './worker.ts';
+import { bundleWorkflows, type BundleLogger } from './worker.ts';
 
 /** How many bundles of other source states to keep (other worktrees, recent edits). */
 const KEEP_BUNDLES = 8;
@@ -72,12 +72,12 @@ export function rebuildNotice(reason: 'missing' | 'stale'): string {
  * to run.
  */
 export async function bundleAndKeep(
-  options: { dir?: string } = {},
+  options: { dir?: string; logger?: BundleLogger } = {},
 ): Promise<{ bundle: WorkflowBundleWithSourceMap; key: string; written?: string }> {
   const dir = options.dir ?? workflowBundlesDir;
   for (let attempt = 1; ; attempt++) {
     const before = workflowSourceKey();
-    const bundle = await bundleWorkflows();
+    const bundle = await bundleWorkflows(options.logger);
     const key = workflowSourceKey();
     if (before !== key) {
       if (attempt < 3) continue;
