@@ -7,7 +7,7 @@
 // test's (test/unit/workflow-bundle.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
 let sink: SmtpSink;
+const home = mkdtempSync(path.join(tmpdir(), 'duban-worker-'));
 
 beforeAll(async () => {
   [env, db, sink] = await Promise.all([
@@ -41,6 +42,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await Promise.all([env?.teardown(), db?.drop(), sink?.close()]);
+  rmSync(home, { recursive: true, force: true });
 });
 
 describe('duban worker', () => {
@@ -50,7 +52,7 @@ describe('duban worker', () => {
     async () => {
       expect(findPrebuiltBundle().fresh).toBe(true);
       const vars = {
-        DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-worker-')),
+        DUBAN_HOME: home,
         DATABASE_URL: db.url,
         TEMPORAL_ADDRESS: env.address,
         TEMPORAL_TASK_QUEUE: 'worker-cli-test',

@@ -1,9 +1,9 @@
 // The prebuilt workflow bundle's key: scripts/setup.sh (bash) and the worker
 // (worker/workflow-bundle.ts) must agree on it, and any change to a workflow
 // file must change it, so a worker never runs a bundle of older sources.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -14,6 +14,16 @@ import {
   workflowSourceKey,
 } from '../../worker/workflow-bundle.ts';
 import { projectRoot } from '../../lib/tools.ts';
+
+const temporary: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  temporary.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+});
 
 /** setup.sh's own workflow_bundle_key function, run in `root`. */
 function bashKey(root: string): string {
@@ -27,7 +37,7 @@ function bashKey(root: string): string {
 
 /** A copy of what the key is made of: workflows/ and @temporalio/workflow's package.json. */
 function copyOfSources(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'duban-bundle-key-'));
+  const root = tempDir('duban-bundle-key-');
   cpSync(path.join(projectRoot, 'workflows'), path.join(root, 'workflows'), { recursive: true });
   const pkg = 'node_modules/@temporalio/workflow/package.json';
   mkdirSync(path.dirname(path.join(root, pkg)), { recursive: true });
@@ -72,7 +82,7 @@ describe('the workflow bundle key', () => {
 describe('finding the prebuilt bundle', () => {
   it('is missing, then fresh once built, then stale after a workflow file changed', () => {
     const root = copyOfSources();
-    const dir = mkdtempSync(path.join(tmpdir(), 'duban-bundles-'));
+    const dir = tempDir('duban-bundles-');
     expect(findPrebuiltBundle({ root, dir })).toMatchObject({ fresh: false, reason: 'missing' });
 
     const key = workflowSourceKey(root);
@@ -93,7 +103,7 @@ describe('finding the prebuilt bundle', () => {
   });
 
   it('a worker without a bundle bundles now, says so once, and finds it prebuilt the next time', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'duban-bundles-'));
+    const dir = tempDir('duban-bundles-');
     const lines: string[] = [];
     const first = await workflowBundleForWorker((line) => lines.push(line), { dir });
     expect(first.prebuilt).toBe(false);
