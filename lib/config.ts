@@ -30,6 +30,12 @@ const url = (protocols: string[]) =>
     .refine((v) => URL.canParse(v) && protocols.includes(new URL(v).protocol.replace(/:$/, '')), {
       message: `应以 ${protocols.map((p) => p + '://').join(' 或 ')} 开头`,
     });
+/** A whole number; empty (a compose file's `${X:-}`) means the default, never 0. */
+const whole = (fallback: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ message: '应为整数' }).int('应为整数').default(fallback),
+  );
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
 
@@ -46,6 +52,12 @@ const schema = z.object({
   TEMPORAL_API_KEY: optional(z.string()),
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  // The SDK's own cache default grows with the heap (about 600 workflows per GB): bounded here.
+  WORKER_MAX_CACHED_WORKFLOWS: whole(500).refine(
+    (n) => n === 0 || n >= 2,
+    '应为 0（不缓存）或不小于 2 的整数',
+  ),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: whole(20).refine((n) => n >= 1, '应为不小于 1 的整数'),
   DATABASE_URL: optional(url(['postgres', 'postgresql'])),
   EMBEDDED_DB_PORT: port(54329),
   SMTP_URL: optional(url(['smtp', 'smtps'])),
@@ -90,6 +102,13 @@ export type Config = {
     apiKey?: string;
     port: number;
     uiPort: number;
+  };
+  /** the worker process's limits (worker/run-worker.ts) */
+  worker: {
+    /** workflows kept in memory between their tasks; 0: none (every task replays its history) */
+    maxCachedWorkflows: number;
+    /** activities (database writes, mail) run at the same time */
+    maxConcurrentActivities: number;
   };
   database: { url?: string; embeddedDir: string; servePort: number };
   smtp: { url: string; embedded: boolean; catcherPort: number };
@@ -137,6 +156,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKey: e.TEMPORAL_API_KEY,
       port: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+    },
+    worker: {
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     },
     database: { url: e.DATABASE_URL, embeddedDir: path.join(home, 'pgdata'), servePort: e.EMBEDDED_DB_PORT },
     smtp: {

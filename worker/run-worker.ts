@@ -1,11 +1,17 @@
 // The Duban worker process, as `duban up` and `duban worker` run it: the mail
 // transport, the activities with their dependencies, the native connection
 // and the worker on its task queue. stop() drains and closes in order.
+//
+// The workflow code comes prebuilt (worker/workflow-bundle.ts) when a bundle
+// of the current workflows/ sources exists; otherwise it is bundled now and
+// one line says so. The cache and activity limits are configuration
+// (WORKER_MAX_CACHED_WORKFLOWS, WORKER_MAX_CONCURRENT_ACTIVITIES).
 import type { Worker } from '@temporalio/worker';
 import type { Database } from '../lib/db.ts';
 import { createTransport } from '../lib/mail/transport.ts';
 import { createActivities } from '../activities/index.ts';
 import { createWorker } from './worker.ts';
+import { workflowBundleForWorker } from './workflow-bundle.ts';
 import { connectWorker } from '../lib/temporal.ts';
 import type { Config } from '../lib/config.ts';
 
@@ -13,13 +19,26 @@ export interface RunningWorker {
   worker: Worker;
   /** settles when the worker stops */
   done: Promise<void>;
+  /** whether it runs the prebuilt workflow bundle (false: bundled at start) */
+  prebuiltBundle: boolean;
   stop(): Promise<void>;
 }
 
-export async function runWorker(config: Config, db: Database): Promise<RunningWorker> {
+export interface RunWorkerOptions {
+  /** where the one line about bundling at start goes; default stderr */
+  notice?: (line: string) => void;
+}
+
+export async function runWorker(
+  config: Config,
+  db: Database,
+  options: RunWorkerOptions = {},
+): Promise<RunningWorker> {
+  const notice = options.notice ?? ((line: string) => process.stderr.write(`${line}\n`));
   const transport = createTransport(config);
   const connection = await connectWorker(config);
   try {
+    const { bundle, prebuilt } = await workflowBundleForWorker(notice);
     const activities = createActivities({
       prisma: db.prisma,
       config,
@@ -30,11 +49,15 @@ export async function runWorker(config: Config, db: Database): Promise<RunningWo
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       activities,
+      workflowBundle: bundle,
+      maxCachedWorkflows: config.worker.maxCachedWorkflows,
+      maxConcurrentActivityTaskExecutions: config.worker.maxConcurrentActivities,
     });
     const done = worker.run();
     return {
       worker,
       done,
+      prebuiltBundle: prebuilt,
       async stop() {
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await done.catch(() => undefined);

@@ -5,6 +5,7 @@ import {
   bundleWorkflowCode,
   Worker,
   type NativeConnection,
+  type WorkflowBundleOption,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { TaskActivities } from '../activities/apply-effects.ts';
@@ -12,11 +13,14 @@ import type { TaskActivities } from '../activities/apply-effects.ts';
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /** Bundle the workflow code once (a few seconds) and hand it to several workers or replays. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+export function bundleWorkflows(logger: BundleLogger = quietLogger): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger });
 }
 
-const quietLogger = {
+/** Where webpack's messages go; by default only its warnings and errors, on stderr. */
+export type BundleLogger = NonNullable<Parameters<typeof bundleWorkflowCode>[0]['logger']>;
+
+const quietLogger: BundleLogger = {
   log: () => undefined,
   trace: () => undefined,
   debug: () => undefined,
@@ -32,8 +36,8 @@ export interface WorkerOptions {
   activities: TaskActivities;
   /** workflows kept in memory between tasks; default 500 (the SDK's default grows with the heap) */
   maxCachedWorkflows?: number;
-  /** a prebuilt bundle (bundleWorkflows()); default: bundle workflows/index.ts now */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** a bundle made earlier (bundleWorkflows(), or a prebuilt file's { codePath }); default: bundle workflows/index.ts now */
+  workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
 }
 

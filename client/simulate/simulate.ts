@@ -1,24 +1,18 @@
-// `duban simulate`: a whole year in minutes. A throw-away embedded database
-// (PGlite in a temporary folder), Temporal's time-skipping test server, the
-// real task workflow and the real activities, mail into nodemailer's JSON
-// transport (sendOnce and SentMail as in production, nothing leaves the
-// process). The replies file's lines arrive as report SIGNALS at 10:00 on
+// `duban simulate`: a whole year in minutes, on the throw-away stack
+// (throwaway-stack.ts: PGlite in memory, Temporal's time-skipping test server,
+// the real task workflow and the real activities, mail into nodemailer's JSON
+// transport). The replies file's lines arrive as report SIGNALS at 10:00 on
 // their dates (the time-skipping server does not skip time while an update
 // waits); units that never reply are reminded and escalated as in real life.
+// The steps: prepare the stack, import the tables, start the year's
+// workflows, run the year delivering replies, collect the results, tally.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { openEmbedded, openInMemory, type Database } from '../../lib/db.ts';
-import { applyMigrations } from '../../prisma/migrate.ts';
+import { openEmbedded, type Database } from '../../lib/db.ts';
 import { importTables } from '../import/index.ts';
-import { createActivities } from '../../activities/apply-effects.ts';
-import { bundleWorkflows, createWorker } from '../../worker/worker.ts';
-import { buildTaskInputs } from '../start/task-inputs.ts';
 import { loadConfig } from '../../lib/config.ts';
-import { requireTool, temporalTestServer } from '../../lib/tools.ts';
 import { atChinaTime, WorkingCalendar } from '../../workflows/calendar.ts';
 import { reportSignal } from '../../workflows/messages.ts';
 import { planPeriods } from '../../workflows/schedule.ts';
@@ -28,6 +22,7 @@ import { VERDICTS, type Period, type ReportInput, type Verdict } from '../../wor
 import { inParallel } from '../../lib/parallel.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { readReplies, type Reply, type ReplyError } from './replies.ts';
+import { createThrowawayStack, type ThrowawayStack } from './throwaway-stack.ts';
 
 export interface SimulateOptions {
   tasksFile: string;
@@ -86,204 +81,224 @@ export class SimulateInputError extends BadInputError {
 const DAY = 86_400_000;
 const emptyCounts = (): Counts => Object.fromEntries(VERDICTS.map((v) => [v, 0])) as Counts;
 
+interface Progress {
+  phase(label: string, total: number): void;
+  tick(n?: number): void;
+}
+
+/** One task of the year: its workflow, and the periods it plans (where a reply belongs). */
+interface YearTask {
+  seq: string;
+  deadline: string;
+  handle: WorkflowHandle<typeof taskWorkflow>;
+  plan: Period[];
+}
+
+type Refusals = SimulateResult['replies']['refusals'];
+
 export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> {
   const started = Date.now();
-  const phase = (label: string, total: number) => o.onPhase?.(label, total);
-  const tick = (n = 1) => o.onTick?.(n);
+  const progress: Progress = {
+    phase: (label, total) => o.onPhase?.(label, total),
+    tick: (n = 1) => o.onTick?.(n),
+  };
 
   const replies = o.repliesFile ? await readReplies(o.repliesFile) : { replies: [], errors: [] };
   if (replies.errors.length)
     throw new SimulateInputError(`回复文件有 ${replies.errors.length} 处错误`, replies.errors);
 
   const folder = await mkdtemp(path.join(os.tmpdir(), 'duban-simulate-'));
-  let db: Database | undefined;
-  let env: TestWorkflowEnvironment | undefined;
+  // --keep: the database in the temporary folder, to look at afterwards (the stack's own is in memory)
+  const kept = o.keep ? openEmbedded(path.join(folder, 'pgdata')) : undefined;
+  let stack: ThrowawayStack | undefined;
   try {
-    phase('准备（数据库、时间跳跃服务器、工作流打包）', 3);
-    const config = loadConfig({ DUBAN_HOME: folder, TOKEN_SECRET: 'simulate-'.padEnd(40, 'x') });
-    const [opened, testEnv, bundle] = await Promise.all([
-      throwAwayDatabase(folder, Boolean(o.keep)).then(async (d) => {
-        await applyMigrations(d.sql);
-        tick();
-        return d;
-      }),
-      TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path: requireTool(temporalTestServer) } },
-      }).then((e) => (tick(), e)),
-      bundleWorkflows().then((b) => (tick(), b)),
-    ]);
-    db = opened;
-    env = testEnv;
+    stack = await prepare(folder, o.year, kept, progress);
+    const { taskSetId, warnings } = await importYear(stack.db, o);
+    const tasks = await startYear(stack, taskSetId, o.year, progress);
+    const clock = yearClock(stack, o.year, progress);
+    const refusals = await runYear(clock, tasks, replies.replies, o.year, progress);
+    const results = await collect(stack, clock, tasks, o.year, progress);
 
-    const imported = await importTables(db, {
-      tasksFile: o.tasksFile,
-      unitsFile: o.unitsFile,
-      year: o.year,
-      actor: 'duban simulate',
-    });
-    if (imported.errors.length) {
-      throw new SimulateInputError(
-        `任务表或单位名录有 ${imported.errors.length} 处错误`,
-        imported.errors.map((e) => ({ ...e, row: e.row ?? 0 })),
-      );
-    }
-    const warnings = imported.warnings.map(
-      (w) => `${path.basename(w.file)}${w.row ? ` 第 ${w.row} 行` : ''}：${w.message}`,
-    );
-    const taskSetId = imported.taskSetId;
-
-    const transport = nodemailer.createTransport({ jsonTransport: true });
-    const real = createActivities({
-      prisma: db.prisma,
-      transport,
-      config,
-    });
-    // Timed, so the result says how much of the wall time the database and mail took.
-    const activity = { calls: 0, ms: 0 };
-    const activities: typeof real = {
-      async applyEffects(batch) {
-        const t = performance.now();
-        try {
-          return await real.applyEffects(batch);
-        } finally {
-          activity.calls++;
-          activity.ms += performance.now() - t;
-        }
+    // Refusals the workflows recorded (late, unit not on the task, …).
+    const recorded = await stack.db.prisma.report.count({ where: { accepted: false } });
+    const acceptedRows = await stack.db.prisma.report.count({ where: { accepted: true } });
+    return {
+      ...(await tally(stack.db, taskSetId, results)),
+      replies: {
+        lines: replies.replies.length,
+        accepted: acceptedRows,
+        refused: refusals.length + recorded,
+        refusals,
       },
+      warnings,
+      wallMs: Date.now() - started,
+      activity: { calls: stack.activity.calls, ms: Math.round(stack.activity.ms) },
+      ...(o.keep ? { folder } : {}),
     };
-    const taskQueue = 'duban-simulate';
-    const worker = await createWorker({
-      connection: env.nativeConnection,
-      taskQueue,
-      activities,
-      workflowBundle: bundle,
-      maxCachedWorkflows: 1000,
-      maxConcurrentActivityTaskExecutions: 4,
-    });
-    const running = worker.run();
-    try {
-      const yearStart = atChinaTime(`${o.year}-01-01`, '00:00');
-      const offset = yearStart - (await env.currentTimeMs());
-      const clock = async () => (await env!.currentTimeMs()) + offset;
-      const starts = await buildTaskInputs(db.prisma, taskSetId, {
-        clockOffsetMs: offset,
-        searchAttributes: false,
-      });
-      phase('启动工作流', starts.length);
-      const handles = new Map<string, WorkflowHandle<typeof taskWorkflow>>();
-      // The same pure plan the workflows make (started at the year's first moment): a reply
-      // goes to the period open on its date, without asking each workflow.
-      const plans = new Map<string, Period[]>();
-      for (const s of starts) {
-        const cal = new WorkingCalendar(s.input.calendar);
-        plans.set(
-          s.input.seq,
-          planPeriods({
-            year: o.year,
-            startedAt: yearStart,
-            deadline: s.input.deadline,
-            settings: s.input.settings,
-            cal,
-          }),
-        );
-        handles.set(
-          s.input.seq,
-          await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
-            taskQueue,
-            workflowId: s.workflowId,
-            args: [s.input],
-          }),
-        );
-        tick();
-      }
-
-      // The year, a week at a time (for the progress bar), replies delivered on their dates.
-      const yearEnd = atChinaTime(`${o.year}-12-31`, '23:00');
-      const days = Math.ceil((yearEnd - yearStart) / DAY);
-      phase(`模拟 ${o.year} 年`, days);
-      const refusals: SimulateResult['replies']['refusals'] = [];
-      let at = yearStart;
-      const queue = [...replies.replies];
-      const advance = async (to: number) => {
-        while (at < to) {
-          const next = Math.min(to, at + 7 * DAY);
-          const now = await clock();
-          if (next > now) await env!.sleep(next - now);
-          tick(Math.round((next - at) / DAY));
-          at = next;
-        }
-      };
-      while (queue.length) {
-        const date = queue[0]!.date;
-        const batch: Reply[] = [];
-        while (queue.length && queue[0]!.date === date) batch.push(queue.shift()!);
-        await advance(Math.max(atChinaTime(date, '10:00'), yearStart));
-        const receivedAt = await clock();
-        await inParallel(batch, 16, async (r) => {
-          const outcome = await deliver(handles.get(r.task), plans.get(r.task) ?? [], r, receivedAt);
-          if (!outcome.ok)
-            refusals.push({ line: r.line, task: r.task, unit: r.unit, reason: outcome.reason });
-        });
-      }
-      await advance(yearEnd);
-
-      // Past every review window (the latest deadline + its review), then collect the results
-      // through a plain client: concurrent result() calls on the time-skipping client unbalance
-      // its skip lock.
-      const lastDeadline =
-        starts
-          .map((s) => s.input.deadline)
-          .sort()
-          .at(-1) ?? `${o.year}-12-31`;
-      const closeBy = atChinaTime(lastDeadline, '00:00') + 40 * DAY;
-      phase('评定期（等待各任务办结）', Math.ceil((closeBy - at) / DAY) + starts.length);
-      await advance(closeBy);
-      const plain = new Client({ connection: env.connection });
-      const results: TaskResult[] = [];
-      await inParallel([...handles.values()], 32, async (h) => {
-        const d = await plain.workflow.getHandle(h.workflowId).describe();
-        // still open (an extension beyond the window): let the time-skipping client skip to its end
-        results.push(
-          d.status.name === 'RUNNING'
-            ? await h.result()
-            : await plain.workflow.getHandle<typeof taskWorkflow>(h.workflowId).result(),
-        );
-        tick();
-      });
-
-      // Refusals the workflows recorded (late, unit not on the task, …).
-      const recorded = await db.prisma.report.count({ where: { accepted: false } });
-      const acceptedRows = await db.prisma.report.count({ where: { accepted: true } });
-      return {
-        ...(await tally(db, taskSetId, results)),
-        replies: {
-          lines: replies.replies.length,
-          accepted: acceptedRows,
-          refused: refusals.length + recorded,
-          refusals,
-        },
-        warnings,
-        wallMs: Date.now() - started,
-        activity: { calls: activity.calls, ms: Math.round(activity.ms) },
-        ...(o.keep ? { folder } : {}),
-      };
-    } finally {
-      worker.shutdown();
-      await running;
-    }
   } finally {
-    await env?.teardown().catch(() => undefined);
-    await db?.close().catch(() => undefined);
+    await stack?.close();
+    await kept?.then((db) => db.close()).catch(() => undefined);
     if (!o.keep) await rm(folder, { recursive: true, force: true });
   }
 }
 
+/** The stack, its three slow parts side by side, on a clock at the year's first moment. */
+function prepare(
+  folder: string,
+  year: number,
+  database: Promise<Database> | undefined,
+  progress: Progress,
+): Promise<ThrowawayStack> {
+  progress.phase('准备（数据库、时间跳跃服务器、工作流打包）', 3);
+  return createThrowawayStack({
+    config: loadConfig({ DUBAN_HOME: folder, TOKEN_SECRET: 'simulate-'.padEnd(40, 'x') }),
+    taskQueue: 'duban-simulate',
+    clockStartsAt: atChinaTime(`${year}-01-01`, '00:00'),
+    ...(database ? { database } : {}),
+    maxCachedWorkflows: 1000,
+    maxConcurrentActivityTaskExecutions: 4,
+    onPartReady: () => progress.tick(),
+  });
+}
+
+/** The tables into the stack's database; a located error stops everything. */
+async function importYear(
+  db: Database,
+  o: SimulateOptions,
+): Promise<{ taskSetId: string; warnings: string[] }> {
+  const imported = await importTables(db, {
+    tasksFile: o.tasksFile,
+    unitsFile: o.unitsFile,
+    year: o.year,
+    actor: 'duban simulate',
+  });
+  if (imported.errors.length) {
+    throw new SimulateInputError(
+      `任务表或单位名录有 ${imported.errors.length} 处错误`,
+      imported.errors.map((e) => ({ ...e, row: e.row ?? 0 })),
+    );
+  }
+  const warnings = imported.warnings.map(
+    (w) => `${path.basename(w.file)}${w.row ? ` 第 ${w.row} 行` : ''}：${w.message}`,
+  );
+  return { taskSetId: imported.taskSetId, warnings };
+}
+
+/** One workflow per task, each with the periods it will plan. */
+async function startYear(
+  stack: ThrowawayStack,
+  taskSetId: string,
+  year: number,
+  progress: Progress,
+): Promise<Map<string, YearTask>> {
+  const yearStart = atChinaTime(`${year}-01-01`, '00:00');
+  progress.phase('启动工作流', await stack.db.prisma.task.count({ where: { taskSetId } }));
+  const tasks = new Map<string, YearTask>();
+  await stack.start(taskSetId, {
+    onStarted: ({ input, handle }) => {
+      // The same pure plan the workflows make (started at the year's first moment): a reply
+      // goes to the period open on its date, without asking each workflow.
+      const plan = planPeriods({
+        year,
+        startedAt: yearStart,
+        deadline: input.deadline,
+        settings: input.settings,
+        cal: new WorkingCalendar(input.calendar),
+      });
+      tasks.set(input.seq, { seq: input.seq, deadline: input.deadline, handle, plan });
+      progress.tick();
+    },
+  });
+  return tasks;
+}
+
+interface YearClock {
+  /** where the simulation has been moved to (the workflows' clock) */
+  at: number;
+  /** the workflows' clock now */
+  now(): Promise<number>;
+  /** moves to `to` a week at a time (for the progress bar) */
+  advance(to: number): Promise<void>;
+}
+
+function yearClock(stack: ThrowawayStack, year: number, progress: Progress): YearClock {
+  const clock: YearClock = {
+    at: atChinaTime(`${year}-01-01`, '00:00'),
+    now: () => stack.clock(),
+    async advance(to) {
+      while (clock.at < to) {
+        const next = Math.min(to, clock.at + 7 * DAY);
+        await stack.advanceTo(next);
+        progress.tick(Math.round((next - clock.at) / DAY));
+        clock.at = next;
+      }
+    },
+  };
+  return clock;
+}
+
+/** The year to its last evening, each day's replies delivered at 10:00; returns those not delivered. */
+async function runYear(
+  clock: YearClock,
+  tasks: Map<string, YearTask>,
+  replies: Reply[],
+  year: number,
+  progress: Progress,
+): Promise<Refusals> {
+  const yearStart = atChinaTime(`${year}-01-01`, '00:00');
+  const yearEnd = atChinaTime(`${year}-12-31`, '23:00');
+  progress.phase(`模拟 ${year} 年`, Math.ceil((yearEnd - yearStart) / DAY));
+  const refusals: Refusals = [];
+  const queue = [...replies];
+  while (queue.length) {
+    const date = queue[0]!.date;
+    const batch: Reply[] = [];
+    while (queue.length && queue[0]!.date === date) batch.push(queue.shift()!);
+    await clock.advance(Math.max(atChinaTime(date, '10:00'), yearStart));
+    const receivedAt = await clock.now();
+    await inParallel(batch, 16, async (r) => {
+      const task = tasks.get(r.task);
+      const outcome = await deliver(task?.handle, task?.plan ?? [], r, receivedAt);
+      if (!outcome.ok) refusals.push({ line: r.line, task: r.task, unit: r.unit, reason: outcome.reason });
+    });
+  }
+  await clock.advance(yearEnd);
+  return refusals;
+}
+
 /**
- * PGlite in memory (nothing on disk, and faster), or in the temporary folder
- * when the caller wants to look at it afterwards (--keep).
+ * Past every review window (the latest deadline + its review), then each
+ * task's result, through a plain client: concurrent result() calls on the
+ * time-skipping client unbalance its skip lock.
  */
-async function throwAwayDatabase(folder: string, keep: boolean): Promise<Database> {
-  return keep ? openEmbedded(path.join(folder, 'pgdata')) : openInMemory();
+async function collect(
+  stack: ThrowawayStack,
+  clock: YearClock,
+  tasks: Map<string, YearTask>,
+  year: number,
+  progress: Progress,
+): Promise<TaskResult[]> {
+  const lastDeadline =
+    [...tasks.values()]
+      .map((t) => t.deadline)
+      .sort()
+      .at(-1) ?? `${year}-12-31`;
+  const closeBy = atChinaTime(lastDeadline, '00:00') + 40 * DAY;
+  progress.phase('评定期（等待各任务办结）', Math.ceil((closeBy - clock.at) / DAY) + tasks.size);
+  await clock.advance(closeBy);
+  const plain = new Client({ connection: stack.env.connection });
+  const results: TaskResult[] = [];
+  await inParallel([...tasks.values()], 32, async ({ handle }) => {
+    const described = await plain.workflow.getHandle(handle.workflowId).describe();
+    // still open (an extension beyond the window): let the time-skipping client skip to its end
+    results.push(
+      described.status.name === 'RUNNING'
+        ? await handle.result()
+        : await plain.workflow.getHandle<typeof taskWorkflow>(handle.workflowId).result(),
+    );
+    progress.tick();
+  });
+  return results;
 }
 
 /** Signals one reply to its task, for the period open at that moment. */

@@ -18,6 +18,19 @@ describe('configuration', () => {
     expect(c.web.port).toBe(3000);
     expect(c.web.publicUrl).toBe('http://localhost:3000');
     expect(c.mail.bounceAddress).toBe('duban-bounces@duban.test');
+    expect(c.worker).toEqual({ maxCachedWorkflows: 500, maxConcurrentActivities: 20 });
+  });
+
+  it('takes the worker limits, an empty value as the default, 0 as no cache', () => {
+    const set = (cache: string, activities: string) =>
+      loadConfig({
+        DUBAN_HOME: home(),
+        WORKER_MAX_CACHED_WORKFLOWS: cache,
+        WORKER_MAX_CONCURRENT_ACTIVITIES: activities,
+      }).worker;
+    expect(set('2000', '50')).toEqual({ maxCachedWorkflows: 2000, maxConcurrentActivities: 50 });
+    expect(set('', '')).toEqual({ maxCachedWorkflows: 500, maxConcurrentActivities: 20 });
+    expect(set('0', '1')).toEqual({ maxCachedWorkflows: 0, maxConcurrentActivities: 1 });
   });
 
   it('keeps the generated token secret across restarts, so tokens already mailed stay valid', () => {
@@ -39,6 +52,10 @@ describe('configuration', () => {
     ['TEMPORAL_TLS', 'maybe'],
     ['MAIL_SINCE', '2022/01/01'],
     ['OFFICE_EMAIL', 'not-an-address'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', 'many'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '1'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '2.5'],
+    ['WORKER_MAX_CONCURRENT_ACTIVITIES', '0'],
   ])('names the variable in one Chinese message when %s=%s', (name, value) => {
     let error: unknown;
     try {

@@ -1,19 +1,18 @@
-// Shared setup for the task workflow tests: the time-skipping server, a fresh
-// PostgreSQL database, the real activities with mail into nodemailer's JSON
-// transport (SentMail rows are what the tests read), one worker per file.
-// The server's clock starts today; the workflows run 2022 through
-// clockOffsetMs, and `advanceTo` moves the shared clock to a 2022 moment.
-import nodemailer from 'nodemailer';
+// Shared setup for the task workflow tests, on the throw-away stack that
+// `duban simulate` runs on (client/simulate/throwaway-stack.ts): the
+// time-skipping server, a fresh PostgreSQL database, the real activities with
+// mail into nodemailer's JSON transport (SentMail rows are what the tests
+// read), one worker per file. The server's clock starts today; the workflows
+// run 2022 through clockOffsetMs, and `advanceTo` moves the shared clock to a
+// 2022 moment.
 import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { timeSkippingEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { createActivities } from '../../activities/apply-effects.ts';
-import { bundleWorkflows, createWorker } from '../../worker/worker.ts';
-import { buildTaskInputs, type BuildOptions } from '../../client/start/task-inputs.ts';
+import { bundleWorkflows } from '../../worker/worker.ts';
+import type { BuildOptions } from '../../client/start/task-inputs.ts';
+import { createThrowawayStack } from '../../client/simulate/throwaway-stack.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
-import type { taskWorkflow } from '../../workflows/task-workflow.ts';
 import { reportSignal, stateQuery } from '../../workflows/messages.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 import type { PrismaClient } from '../../lib/db.ts';
@@ -119,82 +118,56 @@ export interface Harness {
  * locked while a task waits on a dead worker's sticky queue.
  */
 export async function createHarness(options: { maxCachedWorkflows?: number } = {}): Promise<Harness> {
-  const [env, db, bundle] = await Promise.all([
-    timeSkippingEnv(),
-    createTestDatabase('duban_wf'),
-    bundleWorkflows(),
-  ]);
-  const config = loadConfig({ TOKEN_SECRET: 'x'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' });
-  const transport = nodemailer.createTransport({ jsonTransport: true });
-  const activities = createActivities({
-    prisma: db.prisma,
-    transport,
-    config,
+  const database = createTestDatabase('duban_wf');
+  // bundled here rather than taken prebuilt: `bundle` is part of the harness's API, the bundle itself
+  const bundling = bundleWorkflows();
+  const stack = await createThrowawayStack({
+    config: loadConfig({ TOKEN_SECRET: 'x'.repeat(40), DUBAN_HOME: '/tmp/duban-test-home' }),
+    taskQueue: `wf-test-${counter++}`,
+    clockStartsAt: YEAR_START,
+    database,
+    workflowBundle: bundling,
+    maxCachedWorkflows: options.maxCachedWorkflows,
   });
-  const taskQueue = `wf-test-${counter++}`;
-  const cache = options.maxCachedWorkflows;
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    taskQueue,
-    activities,
-    workflowBundle: bundle,
-    maxCachedWorkflows: cache,
-  });
-  let running = worker.run();
+  const [db, bundle] = await Promise.all([database, bundling]);
   const started: string[] = [];
   const h: Harness = {
-    env,
+    env: stack.env,
     db,
-    worker,
+    get worker() {
+      return stack.worker;
+    },
     bundle,
-    taskQueue,
-    offset: YEAR_START - (await env.currentTimeMs()),
+    taskQueue: stack.taskQueue,
+    get offset() {
+      return stack.offset;
+    },
+    set offset(offset) {
+      stack.offset = offset;
+    },
     async begin() {
       for (const id of started.splice(0)) {
-        await env.client.workflow
+        await stack.env.client.workflow
           .getHandle(id)
           .terminate('测试结束')
           .catch(() => undefined);
       }
-      h.offset = YEAR_START - (await env.currentTimeMs());
+      await stack.setClock(YEAR_START);
     },
-    async restartWorker() {
-      h.worker.shutdown();
-      await running;
-      h.worker = await createWorker({
-        connection: env.nativeConnection,
-        taskQueue,
-        activities,
-        workflowBundle: bundle,
-        maxCachedWorkflows: cache,
-      });
-      running = h.worker.run();
-    },
-    clock: async () => (await env.currentTimeMs()) + h.offset,
-    async advanceTo(at) {
-      const current = (await env.currentTimeMs()) + h.offset;
-      if (at > current) await env.sleep(at - current);
-    },
+    restartWorker: () => stack.restartWorker(),
+    clock: () => stack.clock(),
+    advanceTo: (at) => stack.advanceTo(at),
     async start(taskSetId, options = {}) {
-      const starts = await buildTaskInputs(db.prisma, taskSetId, {
-        clockOffsetMs: h.offset,
-        searchAttributes: false,
-        ...options,
-      });
-      for (const s of starts) {
-        await env.client.workflow.start<typeof taskWorkflow>('taskWorkflow', {
-          taskQueue,
-          workflowId: s.workflowId,
-          args: [s.input],
-        });
-        started.push(s.workflowId);
-      }
-      return starts.map((s) => s.workflowId);
+      const tasks = await stack.start(taskSetId, options);
+      started.push(...tasks.map((t) => t.workflowId));
+      return tasks.map((t) => t.workflowId);
     },
     async close() {
-      h.worker.shutdown();
-      await running;
-      await Promise.all([env.teardown(), db.drop()]);
+      try {
+        await stack.close();
+      } finally {
+        await db.drop();
+      }
     },
   };
   return h;
