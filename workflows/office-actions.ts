@@ -88,8 +88,6 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-const malformed = (problem: string | undefined) => (problem === undefined ? undefined : badInput(problem));
-
 /** A deadline (a real date) further out than the schedule should plan. */
 function tooFar(machine: TaskMachine, deadline: IsoDate, label: string): ApplicationFailure | undefined {
   const latest = `${machine.input.year + MAX_DEADLINE_YEARS_AFTER}-12-31`;
@@ -334,10 +332,8 @@ const suspend: OfficeAction<OfficeActionInput> = {
   update: suspendUpdate,
   validate(machine, input) {
     if (!isRecord(input)) return badInput(`无法识别的暂停请求：${shown(input)}`);
-    const problem = malformed(
-      firstProblem(reasonProblem(input.reason, '暂停须说明理由'), actorProblem(input.by)),
-    );
-    if (problem) return problem;
+    const problem = firstProblem(reasonProblem(input.reason, '暂停须说明理由'), actorProblem(input.by));
+    if (problem) return badInput(problem);
     if (machine.closed) return refused('任务已结束，不能暂停');
     return undefined;
   },
@@ -358,10 +354,11 @@ const resume: OfficeAction<OfficeActionInput> = {
   update: resumeUpdate,
   validate(machine, input) {
     if (!isRecord(input)) return badInput(`无法识别的恢复请求：${shown(input)}`);
-    const problem = malformed(
-      firstProblem(textProblem(input.reason, '理由', { max: MAX_REASON_LENGTH }), actorProblem(input.by)),
+    const problem = firstProblem(
+      textProblem(input.reason, '理由', { max: MAX_REASON_LENGTH }),
+      actorProblem(input.by),
     );
-    if (problem) return problem;
+    if (problem) return badInput(problem);
     if (machine.closed) return refused('任务已结束，不能恢复');
     return undefined;
   },
@@ -393,10 +390,8 @@ const withdraw: OfficeAction<OfficeActionInput> = {
   update: withdrawUpdate,
   validate(machine, input) {
     if (!isRecord(input)) return badInput(`无法识别的撤销请求：${shown(input)}`);
-    const problem = malformed(
-      firstProblem(reasonProblem(input.reason, '撤销须说明理由'), actorProblem(input.by)),
-    );
-    if (problem) return problem;
+    const problem = firstProblem(reasonProblem(input.reason, '撤销须说明理由'), actorProblem(input.by));
+    if (problem) return badInput(problem);
     if (machine.data.phase === 'withdrawn') return undefined;
     if (machine.data.phase === 'closed') return refused('任务已办结，不能撤销');
     return undefined;

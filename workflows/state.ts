@@ -11,6 +11,8 @@
 //   office-actions.ts every update's rules (validate / apply) and the handlers
 //   closing.ts        the proposed verdict and closing the task
 //   view.ts           what the outside sees: the state query and the read-model row
+// and the pure policy they use: schedule.ts (when to ask), ladder.ts (when
+// each rung falls), lights.ts, verdict.ts, calendar.ts.
 import { WorkingCalendar } from './calendar.ts';
 import { planPeriods, reviewEndsAt, sendTime } from './schedule.ts';
 import type { IsoDate, Light, Period, ReportInput, ReportOutcome, UnitRef, Verdict } from './types.ts';
