@@ -5,7 +5,7 @@
 // answer). Also the 签收 of the 交办 notice.
 import type { ApplicationFailure } from '@temporalio/common';
 import { toIsoDate } from './calendar.ts';
-import { badInput, notFound, refused } from './failures.ts';
+import { badInput, refused } from './failures.ts';
 import {
   firstProblem,
   isRecord,
@@ -57,8 +57,9 @@ function reportShapeProblem(input: Record<string, unknown>): string | undefined 
 
 /**
  * Why a report cannot be taken, or undefined. Duplicates pass (they are
- * answered as such). BadInput for a malformed one, NotFound for a period the
- * task does not have, Refused when the rules say no.
+ * answered as such). BadInput for a malformed one, Refused when the rules
+ * say no (a unit not on the task, a period the task does not have or that
+ * is not open, a closed task).
  */
 export function reportRefusal(machine: TaskMachine, input: ReportInput): ApplicationFailure | undefined {
   const data = machine.data;
@@ -72,7 +73,8 @@ export function reportRefusal(machine: TaskMachine, input: ReportInput): Applica
   if (data.phase === 'closed') return refused('该任务已办结，不再接收报送');
   if (!machine.unitOnTask(input.unit)) return refused(`单位「${input.unit}」不是本任务的责任单位`);
   const period = data.periods.find((candidate) => candidate.id === input.period);
-  if (!period || period.skipped) return notFound(`本任务没有报送期次「${input.period}」`);
+  // Refused, not NotFound: callers read NotFound from a report's update as "the task is gone"
+  if (!period || period.skipped) return refused(`本任务没有报送期次「${input.period}」`);
   if (!period.requested) return refused(`报送期次「${period.label}」尚未开始，请在收到请报通知后报送`);
   if (!machine.isOpen(period)) return refused(`报送期次「${period.label}」已截止，请按最新一期报送`);
   return undefined;

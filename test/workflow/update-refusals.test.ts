@@ -96,7 +96,7 @@ describe('malformed updates are refused by their validators', () => {
     await expectRefused(submit({ key: '__proto__' }), 'BadInput', /报送编号/);
     await expectRefused(submit({ receivedAt: 'yesterday' }), 'BadInput', /收到时间/);
     await expectRefused(submit({ unit: '区商务委' }), 'Refused', /单位「区商务委」不是本任务的责任单位/);
-    await expectRefused(submit({ period: '2022-13' }), 'NotFound', /没有报送期次「2022-13」/);
+    await expectRefused(submit({ period: '2022-13' }), 'Refused', /没有报送期次「2022-13」/);
     await expectRefused(submit({ period: '2022-03' }), 'Refused', /尚未开始/);
     await expectRefused(
       handle.executeUpdate(submitReportUpdate, { args: [null as never] }),
