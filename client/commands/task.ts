@@ -4,15 +4,9 @@
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { connectClient } from '../../lib/temporal.ts';
-import {
-  performOfficeAction,
-  taskState,
-  taskWorkflowId,
-  OfficeActionError,
-  type OfficeAction,
-} from '../office/actions.ts';
+import { performOfficeAction, taskState, taskWorkflowId, type OfficeAction } from '../office/actions.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
-import { BadInputError } from '../../lib/errors.ts';
+import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
 import type { Verdict } from '../../workflows/types.ts';
 
 const USAGE = [
@@ -132,8 +126,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       await db.close();
     }
   } catch (err) {
-    if (err instanceof OfficeActionError)
-      throw new BadInputError(err.message, { workflowId, action, accepted: false, reason: err.message });
+    // On the command line a task, report or request that does not exist is a
+    // mistake in the arguments (exit 2), whoever noticed it.
+    if (kindOf(err) === 'NotFound')
+      throw new BadInputError(messageOf(err), { workflowId, action, ...detailsOf(err) }, { cause: err });
     throw err;
   } finally {
     await client.connection.close();

@@ -3,7 +3,7 @@
 // verdict — sent to the task's workflow as updates (so a refusal comes back
 // at once, with its reason) and recorded in the audit log with who did it.
 import type { Client } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { PrismaClient } from '../../lib/db.ts';
 import {
   acknowledgeSignal,
@@ -19,6 +19,14 @@ import {
   type TaskView,
 } from '../../workflows/messages.ts';
 import { VERDICTS, type ReportOutcome, type UnitRef, type Verdict } from '../../workflows/types.ts';
+import {
+  BadInputError,
+  DubanError,
+  NotFoundError,
+  RefusedError,
+  kindOf,
+  messageOf,
+} from '../../lib/errors.ts';
 
 export type OfficeAction =
   | { action: 'ack'; unit: string }
@@ -29,13 +37,6 @@ export type OfficeAction =
   | { action: 'suspend' | 'resume' | 'withdraw'; reason: string }
   | { action: 'verdict'; verdict?: Verdict; reason?: string };
 
-export class OfficeActionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OfficeActionError';
-  }
-}
-
 /** `duban/<set>/<序号>` as given, or `<set>/<序号>` completed. */
 export function taskWorkflowId(ref: string): string {
   return ref.startsWith('duban/') ? ref : `duban/${ref}`;
@@ -44,16 +45,42 @@ export function taskWorkflowId(ref: string): string {
 async function unitRefs(prisma: PrismaClient, taskSetId: string, names: string[]): Promise<UnitRef[]> {
   const units = await prisma.unit.findMany({ where: { taskSetId, name: { in: names } } });
   const missing = names.filter((n) => !units.some((u) => u.name === n));
-  if (missing.length) throw new OfficeActionError(`单位名录中没有：${missing.join('、')}`);
-  const groups = units.filter((u) => u.type === '集合');
+  if (missing.length) throw new BadInputError(`单位名录中没有：${missing.join('、')}`, { units: missing });
+  const groups = units.filter((u) => u.type === '集合').map((g) => g.name);
   if (groups.length)
-    throw new OfficeActionError(
-      `${groups.map((g) => g.name).join('、')} 是单位集合，不能直接承办；请改派给具体单位`,
-    );
-  return names.map((n) => {
-    const u = units.find((x) => x.name === n)!;
-    return { name: u.name, emails: u.emails, leaderEmails: u.leaderEmails };
+    throw new BadInputError(`${groups.join('、')} 是单位集合，不能直接承办；请改派给具体单位`, {
+      units: groups,
+    });
+  return names.map((name) => {
+    const unit = units.find((u) => u.name === name)!;
+    return { name: unit.name, emails: unit.emails, leaderEmails: unit.leaderEmails };
   });
+}
+
+/**
+ * What the workflow's answer means to the office: a refusal by a validator
+ * keeps its kind (BadInput, NotFound, Refused, Conflict) and its Chinese
+ * reason; a workflow that is not running cannot act.
+ */
+function workflowRefusal(err: unknown, workflowId: string, action: OfficeAction['action']): unknown {
+  if (err instanceof WorkflowUpdateFailedError) {
+    const reason = messageOf(err.cause ?? err);
+    // a worker still on code from before the failure kinds refuses without one: a refusal all the same
+    return new DubanError(
+      kindOf(err) ?? 'Refused',
+      `任务工作流拒绝：${reason}`,
+      { workflowId, action, accepted: false, reason },
+      { cause: err },
+    );
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    return new RefusedError(
+      `任务「${workflowId}」的工作流未在运行（尚未启动或已结束），不能办理`,
+      { workflowId, action, accepted: false },
+      { cause: err },
+    );
+  }
+  return err;
 }
 
 export async function performOfficeAction(
@@ -63,10 +90,10 @@ export async function performOfficeAction(
   by: string,
 ): Promise<ReportOutcome> {
   const task = await deps.prisma.task.findUnique({ where: { workflowId } });
-  if (!task) throw new OfficeActionError(`没有任务「${workflowId}」`);
-  if (!by.trim()) throw new OfficeActionError('请用 --by 写明经办人');
+  if (!task) throw new NotFoundError(`没有任务「${workflowId}」`, { workflowId });
+  if (!by.trim()) throw new BadInputError('请用 --by 写明经办人');
   if (act.action === 'verdict' && act.verdict && !VERDICTS.includes(act.verdict))
-    throw new OfficeActionError(`评定应为 ${VERDICTS.join('、')} 之一`);
+    throw new BadInputError(`评定应为 ${VERDICTS.join('、')} 之一，收到「${act.verdict}」`);
   const handle = deps.client.workflow.getHandle(workflowId);
   let outcome: ReportOutcome;
   try {
@@ -122,12 +149,7 @@ export async function performOfficeAction(
         break;
     }
   } catch (err) {
-    // the workflow's validator refused: its reason is the cause's message
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new OfficeActionError(
-        `任务工作流拒绝：${(err.cause as Error | undefined)?.message ?? err.message}`,
-      );
-    throw err;
+    throw workflowRefusal(err, workflowId, act.action);
   }
   await deps.prisma.auditEvent.create({
     data: {
@@ -142,5 +164,11 @@ export async function performOfficeAction(
 }
 
 export async function taskState(client: Client, workflowId: string): Promise<TaskView> {
-  return client.workflow.getHandle(workflowId).query(stateQuery);
+  try {
+    return await client.workflow.getHandle(workflowId).query(stateQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new NotFoundError(`没有任务工作流「${workflowId}」`, { workflowId }, { cause: err });
+    throw err;
+  }
 }

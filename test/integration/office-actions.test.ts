@@ -1,14 +1,12 @@
 // `duban task …`: the office's actions reach the real workflow (time-skipping
-// server, PostgreSQL), refusals come back with the workflow's reason, and
-// every action done is in the audit log with who did it.
+// server, PostgreSQL), refusals come back with the workflow's kind and reason,
+// and every action done is in the audit log with who did it. The command
+// itself runs as a child process: a malformed action exits 2 with the reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHarness, seedTaskSet, type Harness } from '../workflow/harness.ts';
-import {
-  performOfficeAction,
-  taskState,
-  taskWorkflowId,
-  OfficeActionError,
-} from '../../client/office/actions.ts';
+import { performOfficeAction, taskState, taskWorkflowId } from '../../client/office/actions.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 
 let h: Harness;
@@ -60,7 +58,7 @@ describe('office actions on a running task', () => {
     ).toMatchObject({ actor: '张三' });
   });
 
-  it('refuses, with the reason, what cannot be done', async () => {
+  it('refuses, with a kind and the reason, what cannot be done', async () => {
     await expect(
       performOfficeAction(
         deps(),
@@ -68,7 +66,10 @@ describe('office actions on a running task', () => {
         { action: 'reassign', lead: ['区不存在局'], co: [], reason: '调整' },
         '张三',
       ),
-    ).rejects.toThrow(/单位名录中没有：区不存在局/);
+    ).rejects.toMatchObject({
+      kind: 'BadInput',
+      message: expect.stringMatching(/单位名录中没有：区不存在局/),
+    });
     await expect(
       performOfficeAction(
         deps(),
@@ -76,14 +77,44 @@ describe('office actions on a running task', () => {
         { action: 'reassign', lead: ['各镇街'], co: [], reason: '调整' },
         '张三',
       ),
-    ).rejects.toThrow(/单位集合/);
-    // a verdict before the final report is due closes nothing
+    ).rejects.toMatchObject({ kind: 'BadInput', message: expect.stringMatching(/单位集合/) });
+    // a verdict before the final report is due closes nothing: the workflow refuses
     await expect(
       performOfficeAction(deps(), wf, { action: 'verdict', verdict: '完成', reason: '提前完成' }, '张三'),
-    ).rejects.toBeInstanceOf(OfficeActionError);
-    await expect(performOfficeAction(deps(), wf, { action: 'suspend', reason: '' }, '')).rejects.toThrow(
-      /--by/,
-    );
+    ).rejects.toMatchObject({
+      kind: 'Refused',
+      message: expect.stringMatching(/^任务工作流拒绝：最终报告/),
+      details: { workflowId: wf, action: 'verdict', accepted: false },
+    });
+    // a date that does not exist is the validator's BadInput, not a failed workflow task
+    await expect(
+      performOfficeAction(
+        deps(),
+        wf,
+        { action: 'extend', newDeadline: '2022-09-31', reason: '汛期' },
+        '张三',
+      ),
+    ).rejects.toMatchObject({
+      kind: 'BadInput',
+      message: expect.stringMatching(/^任务工作流拒绝：新的完成时限「2022-09-31」不是有效日期/),
+    });
+    await expect(
+      performOfficeAction(
+        deps(),
+        wf,
+        { action: 'return', reportKey: 'no-such-report', reason: '过简' },
+        '张三',
+      ),
+    ).rejects.toMatchObject({ kind: 'NotFound', message: '任务工作流拒绝：没有这份报告：no-such-report' });
+    await expect(
+      performOfficeAction(deps(), `duban/${setId}/999`, { action: 'suspend', reason: '等待' }, '张三'),
+    ).rejects.toMatchObject({ kind: 'NotFound', message: `没有任务「duban/${setId}/999」` });
+    await expect(
+      performOfficeAction(deps(), wf, { action: 'suspend', reason: '' }, ''),
+    ).rejects.toMatchObject({
+      kind: 'BadInput',
+      message: expect.stringMatching(/--by/),
+    });
     expect(
       await h.db.prisma.auditEvent.count({
         where: { workflowId: wf, action: { in: ['task.reassign', 'task.verdict'] } },
@@ -114,4 +145,94 @@ describe('office actions on a running task', () => {
     expect(view.phase).toBe('running');
     expect(view.units.filter((u) => u.role === 'lead').map((u) => u.name)).toEqual(['区交通局']);
   });
+});
+
+const run = promisify(execFile);
+
+/** `duban task …` as a child process, against the harness's Temporal server (its worker runs in this process). */
+async function duban(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = {
+    ...process.env,
+    DATABASE_URL: h.db.url,
+    TEMPORAL_ADDRESS: h.env.address,
+    TOKEN_SECRET: 'y'.repeat(40),
+  };
+  return run('node', ['bin/duban.js', 'task', ...args], { env }).then(
+    (out) => ({ code: 0, ...out }),
+    (err: { code: number; stdout: string; stderr: string }) => ({
+      code: err.code,
+      stdout: err.stdout,
+      stderr: err.stderr,
+    }),
+  );
+}
+
+describe('duban task on the command line', () => {
+  it('a date that does not exist: exit 2, the reason in Chinese, kind BadInput; the workflow goes on', async () => {
+    const before = await taskState(h.env.client, wf);
+    const human = await duban([
+      'extend',
+      `${setId}/7`,
+      '--to',
+      '2022-09-31',
+      '--reason',
+      '汛期施工受限',
+      '--by',
+      '张三',
+    ]);
+    expect(human.code).toBe(2);
+    expect(human.stderr).toContain('错误：任务工作流拒绝：新的完成时限「2022-09-31」不是有效日期');
+
+    const json = await duban([
+      'extend',
+      `${setId}/7`,
+      '--to',
+      '2022-13-45',
+      '--reason',
+      '汛期施工受限',
+      '--by',
+      '张三',
+      '--json',
+    ]);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      kind: 'BadInput',
+      error: expect.stringContaining('「2022-13-45」不是有效日期'),
+      workflowId: wf,
+      action: 'extend',
+      accepted: false,
+    });
+    expect(json.stderr).toContain('2022-13-45');
+
+    const history = await h.env.client.workflow.getHandle(wf).fetchHistory();
+    expect((history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
+    expect((await taskState(h.env.client, wf)).deadline).toBe(before.deadline);
+  }, 90_000);
+
+  it('a refusal by the rules exits 2 as Refused; a task that does not exist is bad input', async () => {
+    const early = await duban([
+      'verdict',
+      `${setId}/7`,
+      '--verdict',
+      '完成',
+      '--reason',
+      '提前完成',
+      '--by',
+      '张三',
+      '--json',
+    ]);
+    expect(early.code).toBe(2);
+    expect(JSON.parse(early.stdout)).toMatchObject({
+      kind: 'Refused',
+      error: expect.stringMatching(/^任务工作流拒绝：最终报告/),
+    });
+
+    const missing = await duban(['suspend', `${setId}/999`, '--reason', '等待', '--by', '张三', '--json']);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      kind: 'BadInput',
+      error: `没有任务「duban/${setId}/999」`,
+      workflowId: `duban/${setId}/999`,
+    });
+  }, 90_000);
 });
