@@ -23,6 +23,7 @@ export async function run(_args: string[], ctx: CommandContext): Promise<number>
         line('数据库', h.database),
         line('SMTP', h.smtp),
         line('Worker', h.worker),
+        line('收信', h.mailbox),
       ].join('\n'),
     );
     return h.ok ? 0 : 1;

@@ -4,6 +4,7 @@
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { runWorker } from '../../worker/run-worker.ts';
+import { imapTarget } from '../../worker/imap-poller.ts';
 import type { CommandContext } from '../output.ts';
 
 export async function run(_args: string[], ctx: CommandContext): Promise<number> {
@@ -14,10 +15,20 @@ export async function run(_args: string[], ctx: CommandContext): Promise<number>
     ctx.say(
       `worker 已启动：${config.temporal.address}，命名空间 ${config.temporal.namespace}，任务队列 ${config.temporal.taskQueue}`,
     );
+    ctx.say(
+      config.imap.url
+        ? `收信：每 ${config.imap.pollSeconds} 秒读取 ${imapTarget(config.imap.url).host} 的 ${imapTarget(config.imap.url).mailbox}`
+        : '收信：未设置 IMAP_URL，不读取邮件回复（只处理 duban inbox ingest 存入的邮件）',
+    );
     const stop = () => void w.stop();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    await w.done;
+    try {
+      await w.done;
+    } finally {
+      // intake stops with the worker, whichever way it ended
+      await w.stop();
+    }
     ctx.say('worker 已停止。');
     return 0;
   } finally {
