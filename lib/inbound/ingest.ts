@@ -246,8 +246,11 @@ async function markBounce(
   at: number,
 ): Promise<{ reason: string; unit?: string }> {
   const addresses = p.bounceRecipients;
+  const rawText = raw.toString('latin1');
+  // the receiving server's own words, as the delivery report quotes them
+  const diagnostic = /^Diagnostic-Code:\s*(?:smtp;\s*)?(.+)$/im.exec(rawText)?.[1]?.trim().slice(0, 300);
   const reason = addresses.length
-    ? `退信：${addresses.join('、')} 投递失败，已标记为故障地址`
+    ? `退信：${addresses.join('、')} 投递失败${diagnostic ? `（${diagnostic}）` : ''}，已标记为故障地址`
     : '退信：未能识别失败的地址';
   const detail = p.subject.slice(0, 200) || '退信';
   for (const address of addresses) {
@@ -257,7 +260,7 @@ async function markBounce(
       update: { failing: true, lastBounce: new Date(at), reason: detail },
     });
   }
-  const ours = [...new Set(raw.toString('latin1').match(/<duban\.[0-9a-f]{24}@[^<>\s]+>/g) ?? [])];
+  const ours = [...new Set(rawText.match(/<duban\.[0-9a-f]{24}@[^<>\s]+>/g) ?? [])];
   let marked = ours.length
     ? (
         await prisma.sentMail.updateMany({
