@@ -7,6 +7,7 @@ import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { progress } from '../progress.ts';
 import { startTaskSet } from '../start/start-task-set.ts';
+import { settingsFrom } from '../import/settings.ts';
 
 const USAGE = '用法：duban start <taskSetId> [--json]';
 
@@ -31,6 +32,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         },
       );
     }
+    // a set whose settings are wrong is told before anything connects or starts
+    settingsFrom(set.settings, set);
     const client = await connectClient(config);
     try {
       const bar = progress(`启动 ${taskSetId}`, set._count.tasks);
