@@ -5,9 +5,18 @@ import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import { imapTarget } from '../../worker/imap-poller.ts';
-import type { CommandContext } from '../output.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 
-export async function run(_args: string[], ctx: CommandContext): Promise<number> {
+export const USAGE = [
+  '用法：duban worker [--json]',
+  '  只运行 worker（生产部署）：执行任务工作流和活动（发信、写数据库），',
+  '  并收信：每 IMAP_POLL_SECONDS 秒读取 IMAP_URL 的新邮件，交给对应任务（多个 worker 共用一个数据库时只有一个在收信）。',
+  '  需要 TEMPORAL_ADDRESS、DATABASE_URL、SMTP_URL、TOKEN_SECRET；SIGINT/SIGTERM 时停止。',
+].join('\n');
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  if (parseCommandArgs(args, {}, USAGE).positionals.length) throw new BadInputError(USAGE);
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
