@@ -48,7 +48,7 @@ async function within<T>(ms: number, p: Promise<T>): Promise<T> {
 }
 
 export async function checkTemporal(config: Config, client?: Client): Promise<PartHealth> {
-  if (!client) return { ok: false, detail: '未连接' };
+  if (!client) return { ok: false, detail: `未连接：${config.temporal.address} 不可达` };
   try {
     const info = await within(3000, client.workflowService.getSystemInfo({}));
     return {
