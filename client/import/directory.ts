@@ -9,6 +9,18 @@ import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell, EMAIL_PATTERN, normalizeName, similarity, splitEmails, splitUnitCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type UnitKind } from './types.ts';
 
+/**
+ * Where a unit's 收件邮箱 are kept (Unit.attributes, ';' between addresses):
+ * the mails go to them only; without, to every address of 联系邮箱.
+ */
+export const REQUEST_EMAILS_ATTRIBUTE = '收件邮箱';
+
+/** A unit's 收件邮箱 from its attributes (empty: mail goes to every registered address). */
+export function requestEmailsOf(attributes: unknown): string[] {
+  const value = (attributes as Record<string, unknown> | null)?.[REQUEST_EMAILS_ATTRIBUTE];
+  return typeof value === 'string' ? value.split(';').filter(Boolean) : [];
+}
+
 const GROUP_WORDS = new Set(['集合', '分组', '组', '单位集合', '集体', 'group', 'set']);
 
 export interface CellResolution {
@@ -243,12 +255,15 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
       for (const i of [...header.extra, ...header.duplicates.map((d) => d.column)]) {
         if (cells[i]) attributes[header.headers[i] || `第${i + 1}列`] = cells[i]!;
       }
+      // 收件邮箱: the addresses the mails go to; each may report as well
+      const requestEmails = addresses('requestEmails');
+      if (requestEmails.length) attributes[REQUEST_EMAILS_ATTRIBUTE] = requestEmails.join(';');
       const unit: DirectoryUnit = {
         code,
         name,
         aliases: splitUnitCell(get('aliases')),
         type,
-        emails: addresses('emails'),
+        emails: [...new Set([...addresses('emails'), ...requestEmails])],
         leaderEmails: addresses('leaderEmails'),
         members: [],
         attributes,

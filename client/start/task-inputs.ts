@@ -7,6 +7,7 @@ import type { PrismaClient } from '../../lib/db.ts';
 import { calendarDataFor } from '../../lib/calendar-data.ts';
 import type { CalendarData, UnitRef } from '../../workflows/types.ts';
 import { settingsFrom } from '../import/settings.ts';
+import { requestEmailsOf } from '../import/directory.ts';
 import type { TaskWorkflowInput } from '../../workflows/state.ts';
 
 export { settingsFrom } from '../import/settings.ts';
@@ -46,7 +47,15 @@ export async function buildTaskInputs(
     const ref = (role: string): UnitRef[] =>
       t.assignments
         .filter((a) => a.role === role)
-        .map((a) => ({ name: a.unit.name, emails: a.unit.emails, leaderEmails: a.unit.leaderEmails }));
+        .map((a) => {
+          const requestEmails = requestEmailsOf(a.unit.attributes);
+          return {
+            name: a.unit.name,
+            emails: a.unit.emails,
+            leaderEmails: a.unit.leaderEmails,
+            ...(requestEmails.length ? { requestEmails } : {}),
+          };
+        });
     const lead = ref('lead');
     const input: TaskWorkflowInput = {
       taskSetId,
