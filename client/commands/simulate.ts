@@ -1,15 +1,17 @@
 // duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]
 // The whole year on the time-skipping test server with the real workflow and
-// activities; see client/simulate/simulate.ts.
+// activities; see client/simulate/simulate.ts. --report <file.md|.html|.xlsx|.json>
+// (repeatable) writes the rehearsed year's year-end report before its database goes.
 import { existsSync } from 'node:fs';
 import { installQuietRuntime } from '../../lib/temporal.ts';
 import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear } from '../simulate/simulate.ts';
+import { reportTargets, writeReports } from '../report/files.ts';
 
 const USAGE =
-  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--json]';
+  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--report <file.md|.html|.xlsx|.json>…] [--json]';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -20,6 +22,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       year: { type: 'string' },
       replies: { type: 'string' },
       keep: { type: 'boolean' },
+      report: { type: 'string', multiple: true },
     },
     USAGE,
   );
@@ -33,6 +36,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   ] as const) {
     if (file && !existsSync(file)) throw new BadInputError(`${flag} 指向的文件不存在：${file}`, { file });
   }
+  const reports = reportTargets(values.report ?? []); // checked now, not after the year
+  let written = null as Awaited<ReturnType<typeof writeReports>>;
   installQuietRuntime();
 
   let bar: Progress | undefined;
@@ -43,6 +48,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       year: Number(values.year),
       repliesFile: values.replies,
       keep: values.keep,
+      ...(reports.length
+        ? { onDone: async (db, id) => void (written = await writeReports(db.prisma, id, 'final', reports)) }
+        : {}),
       onPhase: (label, total) => {
         bar?.done();
         bar = progress(label, total);
@@ -52,7 +60,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     bar?.done();
     const v = r.verdicts;
     ctx.result(
-      r,
+      written ? { ...r, report: written } : r,
       [
         `模拟完成（用时 ${(r.wallMs / 1000).toFixed(1)} 秒）：${r.tasks} 项任务，发出邮件 ${r.mails} 封，催办 ${r.reminders} 次，督办 ${r.escalations} 次`,
         `评定：完成 ${v['完成']}，部分完成 ${v['部分完成']}，未完成 ${v['未完成']}`,
@@ -61,6 +69,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         ),
         `回复 ${r.replies.lines} 条，采纳 ${r.replies.accepted}，拒收 ${r.replies.refused}`,
         ...r.warnings.map((w) => `注意：${w}`),
+        ...(written ? [`全年完成情况报告已写入 ${written.files.join('、')}`] : []),
         '',
         ...r.rows.map(
           (row) =>

@@ -34,6 +34,8 @@ export interface SimulateOptions {
   onTick?: (n?: number) => void;
   /** keep the temporary folder (database) for inspection */
   keep?: boolean;
+  /** the rehearsed year is over and its database still open (e.g. to write its report) */
+  onDone?: (db: Database, taskSetId: string) => Promise<void>;
 }
 
 type Counts = Record<Verdict, number>;
@@ -118,6 +120,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     const clock = yearClock(stack, o.year, progress);
     const refusals = await runYear(clock, tasks, replies.replies, o.year, progress);
     const results = await collect(stack, clock, tasks, o.year, progress);
+    await o.onDone?.(stack.db, taskSetId);
 
     // Refusals the workflows recorded (late, unit not on the task, …).
     const recorded = await stack.db.prisma.report.count({ where: { accepted: false } });
