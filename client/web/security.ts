@@ -73,7 +73,8 @@ export async function installSecurity(
     contentSecurityPolicy: { useDefaults: false, directives: options.csp },
     // HSTS only means something on https; on plain http a browser ignores it anyway
     strictTransportSecurity: options.https ? { maxAge: 15552000 } : false,
-    referrerPolicy: { policy: 'no-referrer' },
+    // same-origin: our own pages' posts keep their Origin; nothing leaks to other sites
+    referrerPolicy: { policy: 'same-origin' },
     crossOriginEmbedderPolicy: false,
   });
 
@@ -94,17 +95,17 @@ export async function installSecurity(
         );
     }
     if (SAFE_METHODS.has(request.method)) return;
-    const origin = request.headers.origin;
+    // Fetch metadata first (every current browser sends it, whatever the referrer
+    // policy); else the Origin header, which must name this very host
     const site = request.headers['sec-fetch-site'];
+    const origin = request.headers.origin;
     let crossSite = false;
-    if (origin !== undefined) {
+    if (typeof site === 'string') crossSite = site !== 'same-origin' && site !== 'none';
+    else if (origin !== undefined)
       crossSite =
         origin === 'null' ||
         !URL.canParse(origin) ||
         new URL(origin).host !== request.headers.host?.toLowerCase();
-    } else if (typeof site === 'string') {
-      crossSite = site !== 'same-origin' && site !== 'none';
-    }
     if (crossSite) {
       return reply
         .code(403)
