@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
-import { BadInputError } from '../../lib/errors.ts';
+import { BadInputError, kindOf, messageOf } from '../../lib/errors.ts';
 import { EXIT_OK, parseCommandArgs, type CommandContext } from '../output.ts';
 import { addUser, listUsers, ROLE_LABEL, setDisabled, setPassword } from '../web/auth/accounts.ts';
 import { passwordProblem } from '../web/auth/passwords.ts';
@@ -138,6 +138,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         break;
     }
     return EXIT_OK;
+  } catch (err) {
+    // an argument naming an account that does not exist is the person's input (exit 2)
+    if (kindOf(err) === 'NotFound') throw new BadInputError(messageOf(err), { name }, { cause: err });
+    throw err;
   } finally {
     await db.close();
   }
