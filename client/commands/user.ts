@@ -23,8 +23,9 @@ const USAGE = [
 /** A line typed without echo (raw mode), Ctrl-C cancels. */
 function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // no echo before the question shows, so nothing typed at once is echoed
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.setEncoding('utf8');
   stdin.resume();
   return new Promise((resolve, reject) => {
