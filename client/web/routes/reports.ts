@@ -4,13 +4,13 @@
 //                                         ?download=1 saves the HTML instead of opening it
 import { BadInputError, NotFoundError } from '../../../lib/errors.ts';
 import { buildReport, type ReportKind } from '../../report/build.ts';
-import { renderHtml, renderMarkdown, renderXlsx } from '../../report/render.ts';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../../report/render.ts';
 import type { DeskDeps } from '../deps.ts';
 import type { DeskRoutes } from '../routing.ts';
 import { REPORT_CSP } from '../security.ts';
 import { reportsPage } from '../views/reports.ts';
 
-const TYPES: Record<string, string> = {
+const TYPES: Record<ReportFormat, string> = {
   md: 'text/markdown; charset=utf-8',
   html: 'text/html; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -36,23 +36,19 @@ export function reportRoutes(routes: DeskRoutes, deps: DeskDeps): void {
 
   routes.add('GET', '/reports/:set/:file', 'reader', async (request, reply, ctx) => {
     const { set, file } = request.params as { set: string; file: string };
-    const m = /^(midyear|final)\.(md|html|xlsx|json)$/.exec(file);
-    if (!m)
-      throw new NotFoundError(`没有这份报告：${file}（应为 midyear 或 final，格式 md、html、xlsx、json）`);
-    const [, kind, format] = m as unknown as [string, ReportKind, string];
+    const m = /^(midyear|final)\.(\w+)$/.exec(file);
+    const format = REPORT_FORMATS.find((f) => f === m?.[2]);
+    if (!m || !format)
+      throw new NotFoundError(
+        `没有这份报告：${file}（应为 midyear 或 final，格式 ${REPORT_FORMATS.join('、')}）`,
+      );
+    const kind = m[1] as ReportKind;
     const asOf = (request.query as { asOf?: string }).asOf;
     if (asOf && !/^\d{4}-\d{2}-\d{2}$/.test(asOf))
       throw new BadInputError(`截止日期「${asOf}」应为 YYYY-MM-DD`);
     const rep = await buildReport(prisma, set, kind, asOf);
     if (!rep) throw new NotFoundError(`没有任务集「${set}」`);
-    const body =
-      format === 'md'
-        ? renderMarkdown(rep)
-        : format === 'html'
-          ? renderHtml(rep)
-          : format === 'xlsx'
-            ? await renderXlsx(rep)
-            : JSON.stringify(rep, null, 2) + '\n';
+    const body = await renderReport(rep, format);
     await prisma.auditEvent.create({
       data: {
         actor: ctx.user.name,
@@ -65,7 +61,7 @@ export function reportRoutes(routes: DeskRoutes, deps: DeskDeps): void {
     const inline = format === 'html' && (request.query as { download?: string }).download !== '1';
     if (format === 'html') reply.header('content-security-policy', REPORT_CSP);
     reply
-      .type(TYPES[format]!)
+      .type(TYPES[format])
       .header(
         'content-disposition',
         `${inline ? 'inline' : 'attachment'}; filename="${set}-${kind}.${format}"; filename*=UTF-8''${encodeURIComponent(name)}`,
