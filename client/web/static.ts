@@ -47,6 +47,8 @@ progress{width:100%;height:22px}
 .pager{margin:6px 0}
 @media (max-width:760px){
   main{padding:8px}
+  /* long addresses and ids break anywhere rather than widen the page */
+  #health td:last-child,#sets td:first-child,td code{overflow-wrap:anywhere}
   table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
   table.cards tr:first-child{display:none}
   table.cards tr{background:#fff;border:1px solid #ddd;margin:0 0 8px;border-radius:4px}

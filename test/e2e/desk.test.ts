@@ -324,6 +324,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the desk in a browser', () => {
     expect(await page.locator('#tasks b').count()).toBe(0);
   });
 
+  it('on a phone the task table becomes one card per task', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      locale: 'zh-CN',
+    });
+    await phone.addCookies(await office.cookies());
+    const p = await phone.newPage();
+    await p.goto(`${web.url}/?set=${taskSetId}`);
+    expect(await p.locator('#tasks tr').first().isVisible()).toBe(false);
+    const card = await p.locator('#tasks tr[data-seq="2"]').boundingBox();
+    expect(card!.width).toBeLessThanOrEqual(390);
+    // each value labelled by its column (CSS ::before from data-label)
+    const label = await p
+      .locator('#tasks tr[data-seq="2"] td[data-label="牵头单位"]')
+      .evaluate((td) => getComputedStyle(td, '::before').content);
+    expect(label).toContain('牵头单位');
+    await p.screenshot({ path: path.join(SHOTS, 'dashboard-phone.png'), fullPage: true });
+    // nothing wider than the screen: no sideways scrolling
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await phone.close();
+  });
+
   it('an auditor sees the same pages, and every change it tries is refused', async () => {
     const context = await browser.newContext({ locale: 'zh-CN' });
     const p = await context.newPage();

@@ -394,6 +394,38 @@ describe('the office desk', () => {
       ).toBe(404);
     });
 
+    it('a pending 延期申请 is listed with its decision form; a malformed decision is 400', async () => {
+      await db.prisma.extensionRequest.create({
+        data: {
+          key: 'ext-1',
+          taskId: ids.red,
+          unitName: '区发展改革委',
+          newDeadline: new Date('2023-03-31'),
+          reason: '征地拆迁未完成',
+          channel: 'email',
+          requestedAt: new Date('2022-03-05T01:00:00Z'),
+        },
+      });
+      const page = await office.get(`/tasks/${ids.red}`);
+      expect(page.body).toMatch(
+        /<tr data-key="ext-1">.*征地拆迁未完成.*待处理.*action="\/tasks\/\d+\/extension"/s,
+      );
+      const bad = await office.post(`/tasks/${ids.red}/extension`, {
+        key: 'ext-1',
+        decision: 'maybe',
+        reason: 'x',
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toContain('请选择同意或不同意');
+      const unknown = await office.post(`/tasks/${ids.red}/extension`, {
+        key: 'nope',
+        decision: 'approve',
+        reason: 'x',
+      });
+      expect(unknown.status).toBe(400);
+      expect(unknown.body).toContain('没有这份延期申请');
+    });
+
     it('the unit pages count late reports, 催办, 督办 and verdicts, with a chart of lights', async () => {
       const list = await office.get('/units?set=2022-test');
       expect(list.status).toBe(200);

@@ -29,12 +29,12 @@ function filtersFrom(query: Record<string, string | undefined>): DashboardFilter
   return f;
 }
 
-/** Tasks with a request past its due date, unreported and already reminded (催办 or 督办). */
+/** Tasks still open with a request past its due date, unreported and already reminded (催办 or 督办). */
 async function overdueTaskIds(deps: DeskDeps, taskSetId: string): Promise<Set<number>> {
   const prisma = deps.db.prisma;
   const [open, escalations] = await Promise.all([
     prisma.request.findMany({
-      where: { status: 'open', task: { taskSetId } },
+      where: { status: 'open', task: { taskSetId, state: { notIn: ['已办结', '已撤销'] } } },
       select: { taskId: true, unitName: true, period: true },
     }),
     prisma.escalation.findMany({
