@@ -305,6 +305,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the desk in a browser', () => {
     ).toBe(2);
   });
 
+  it("a unit's page counts its 催办 and 督办 and charts its tasks' lights over the year", async () => {
+    await page.goto(`${web.url}/units?set=${taskSetId}`);
+    await page.click('tr[data-unit="区发展改革委"] a');
+    await page.waitForSelector('#lights-chart');
+    expect(await page.textContent('#unit-summary')).toMatch(/催办 2 次、督办 1 次/);
+    // red from the week of the 督办 (30 January) on
+    expect(await page.locator('#lights-chart rect.bar[fill="#c5221f"]').count()).toBeGreaterThan(0);
+    expect(await page.locator('#lights-chart rect.bar[fill="#188038"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SHOTS, 'unit.png'), fullPage: true });
+  });
+
   it('the office lets the held reply through', async () => {
     await page.goto(`${web.url}/inbox?outcome=held`);
     await page.click('tr[data-message-id="<held-e2e-1@qq.test>"] a:has-text("详情")');

@@ -436,7 +436,7 @@ describe('the office desk', () => {
       );
       const unit = await office.get(`/units/${ids.unit}`);
       expect(unit.body).toContain('<svg class="chart" id="lights-chart"');
-      expect(unit.body).toContain('fill="#c5221f"');
+      expect(unit.body).toMatch(/<rect class="bar"[^>]*fill="#c5221f"/);
       expect(unit.body).toContain('督办');
       expect((await office.get('/units/12345678901')).status).toBe(404);
     });

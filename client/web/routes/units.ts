@@ -73,6 +73,26 @@ async function summaries(prisma: PrismaClient, taskSetId: string): Promise<Map<s
   return out;
 }
 
+/**
+ * The set's present for the chart: now, or the latest thing its workflows did
+ * when that is earlier (a rehearsal or the sample runs on the workflows' own
+ * clock, years behind the server's).
+ */
+async function presentOf(prisma: PrismaClient, taskSetId: string): Promise<number> {
+  const where = { task: { taskSetId } };
+  const [requests, lights, escalations] = await Promise.all([
+    prisma.request.aggregate({ where, _max: { requestedAt: true } }),
+    prisma.lightChange.aggregate({ where, _max: { at: true } }),
+    prisma.escalation.aggregate({ where, _max: { at: true } }),
+  ]);
+  const latest = Math.max(
+    requests._max.requestedAt?.getTime() ?? 0,
+    lights._max.at?.getTime() ?? 0,
+    escalations._max.at?.getTime() ?? 0,
+  );
+  return latest > 0 ? Math.min(Date.now(), latest) : Date.now();
+}
+
 export function unitRoutes(routes: DeskRoutes, deps: DeskDeps): void {
   const prisma = deps.db.prisma;
 
@@ -111,7 +131,14 @@ export function unitRoutes(routes: DeskRoutes, deps: DeskDeps): void {
         prisma.assignment.findMany({
           where: { unitId: unit.id },
           include: {
-            task: { include: { verdict: true, lightChanges: { select: { at: true, to: true } } } },
+            task: {
+              include: {
+                verdict: true,
+                lightChanges: { select: { at: true, to: true } },
+                // the task's first request: when its year began on the workflow's clock
+                requests: { select: { requestedAt: true }, orderBy: { requestedAt: 'asc' }, take: 1 },
+              },
+            },
           },
           orderBy: { taskId: 'asc' },
         }),
@@ -133,7 +160,14 @@ export function unitRoutes(routes: DeskRoutes, deps: DeskDeps): void {
           (r.reportedAt && r.reportedAt > dueDayEnd(r.dueAt)) ||
           (!r.reportedAt && escalated.has(`${r.taskId}|${r.period}`)),
       );
-      return unitPage(ctx, { unit, assignments, late, escalations, summary });
+      return unitPage(ctx, {
+        unit,
+        assignments,
+        late,
+        escalations,
+        summary,
+        until: await presentOf(prisma, unit.taskSetId),
+      });
     },
     'units',
   );

@@ -13,10 +13,15 @@ export interface LightHistory {
 const COLORS: Record<string, string> = { green: '#188038', yellow: '#e37400', red: '#c5221f' };
 const LABELS: Record<string, string> = { green: '绿灯', yellow: '黄灯', red: '红灯' };
 
-/** Weeks of the year (Mondays, China time) and the count of tasks in each light at each. */
+/**
+ * Weeks of the year (from 1 January, China time) and the count of tasks in
+ * each light at each week's end; a week that begins after `until` (the
+ * present) has no bar.
+ */
 export function weeklyLights(
   year: number,
   tasks: LightHistory[],
+  until = Date.now(),
 ): { at: Date; green: number; yellow: number; red: number }[] {
   const start = Date.parse(`${year}-01-01T00:00:00+08:00`);
   const end = Date.parse(`${year + 1}-01-01T00:00:00+08:00`);
@@ -26,8 +31,12 @@ export function weeklyLights(
     changes: [...t.changes].sort((a, b) => a.at.getTime() - b.at.getTime()),
   }));
   for (let at = start; at < end; at += 7 * 86_400_000) {
-    const sample = at + 7 * 86_400_000 - 1; // the light at the end of the week
+    const sample = Math.min(at + 7 * 86_400_000 - 1, until); // the light at the end of the week
     const week = { at: new Date(at), green: 0, yellow: 0, red: 0 };
+    if (at > until) {
+      out.push(week);
+      continue;
+    }
     for (const t of sorted) {
       if (t.since > sample) continue;
       let light = 'green';
@@ -39,8 +48,13 @@ export function weeklyLights(
   return out;
 }
 
-export function lightsChartSvg(year: number, tasks: LightHistory[], title: string): string {
-  const weeks = weeklyLights(year, tasks);
+export function lightsChartSvg(
+  year: number,
+  tasks: LightHistory[],
+  title: string,
+  until = Date.now(),
+): string {
+  const weeks = weeklyLights(year, tasks, until);
   const width = 760;
   const height = 240;
   const left = 36;
@@ -59,7 +73,7 @@ export function lightsChartSvg(year: number, tasks: LightHistory[], title: strin
           const h = y(w[light]);
           base -= h;
           return h > 0
-            ? `<rect x="${(left + i * barW + 0.5).toFixed(1)}" y="${base.toFixed(1)}" width="${Math.max(barW - 1, 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[light]}"><title>${escapeHtml(`${w.at.toISOString().slice(0, 10)} 当周：${LABELS[light]} ${w[light]} 项`)}</title></rect>`
+            ? `<rect class="bar" x="${(left + i * barW + 0.5).toFixed(1)}" y="${base.toFixed(1)}" width="${Math.max(barW - 1, 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[light]}"><title>${escapeHtml(`${w.at.toISOString().slice(0, 10)} 当周：${LABELS[light]} ${w[light]} 项`)}</title></rect>`
             : '';
         })
         .join('');

@@ -61,7 +61,7 @@ export function mailListPage(
     ? html`<table id="mail" class="cards"><tr><th>时间</th><th>类型</th><th>单位</th><th>任务</th><th>主题</th><th>收件人</th><th>投递结果</th></tr>${d.rows.map(
         (m) => {
           const task = m.workflowId ? d.tasks.get(m.workflowId) : undefined;
-          return html`<tr data-kind="${m.kind}" data-status="${m.status}"><td class="nw" data-label="时间">${chinaMinute(m.sentAt)}</td><td data-label="类型">${MAIL_KIND_LABEL[m.kind] ?? m.kind}</td><td data-label="单位">${m.unitName ?? '督查室'}</td>
+          return html`<tr data-kind="${m.kind}" data-status="${m.status}"><td class="nw" data-label="时间">${chinaMinute(m.sentAt)}</td><td data-label="类型">${MAIL_KIND_LABEL[m.kind] ?? m.kind}</td><td data-label="单位">${m.unitName ?? ''}</td>
 <td data-label="任务">${task ? html`<a href="/tasks/${task.id}">第${task.seq}项</a>` : (m.workflowId ?? '')}</td><td data-label="主题"><a href="/mail/${m.id}">${m.subject}</a></td><td data-label="收件人">${m.toAddrs.join('、')}</td>
 <td data-label="投递结果" class="${m.status === 'sent' ? 'ok' : 'bad'}">${MAIL_STATUS_LABEL[m.status] ?? m.status}${m.failure ? html`<br><span class="muted">${m.failure}</span>` : ''}</td></tr>`;
         },
@@ -84,7 +84,7 @@ export function mailDetailPage(
     '邮件详情',
     html`<h2>${m.subject}</h2><table>
 <tr><th>时间</th><td>${chinaMinute(m.sentAt)}</td></tr><tr><th>类型</th><td>${MAIL_KIND_LABEL[m.kind] ?? m.kind}</td></tr>
-<tr><th>单位</th><td>${m.unitName ?? '督查室'}</td></tr><tr><th>收件人</th><td>${m.toAddrs.join('、')}</td></tr><tr><th>抄送</th><td>${m.ccAddrs.join('、')}</td></tr>
+<tr><th>单位</th><td>${m.unitName ?? ''}</td></tr><tr><th>收件人</th><td>${m.toAddrs.join('、')}</td></tr><tr><th>抄送</th><td>${m.ccAddrs.join('、')}</td></tr>
 <tr><th>任务</th><td>${task ? html`<a href="/tasks/${task.id}">第${task.seq}项</a>` : (m.workflowId ?? '')}</td></tr>
 <tr><th>投递结果</th><td class="${m.status === 'sent' ? 'ok' : 'bad'}">${MAIL_STATUS_LABEL[m.status] ?? m.status}${m.failure ? `：${m.failure}` : ''}</td></tr>
 <tr><th>Message-ID</th><td>${m.messageId}</td></tr>${m.inReplyTo ? html`<tr><th>回复的邮件</th><td>${m.inReplyTo}</td></tr>` : ''}</table>

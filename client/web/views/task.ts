@@ -225,7 +225,7 @@ export function taskPage(ctx: PageContext, d: TaskPageData, done?: string): stri
   const thread = [
     ...d.sent.map((m) => ({
       at: m.sentAt,
-      row: html`<tr data-kind="${m.kind}"><td class="nw">${chinaMinute(m.sentAt)}</td><td>发出 · ${MAIL_KIND_LABEL[m.kind] ?? m.kind}</td><td>${m.unitName ?? '督查室'}</td><td><a href="/mail/${m.id}">${m.subject}</a></td><td class="${m.status === 'sent' ? '' : 'bad'}">${MAIL_STATUS_LABEL[m.status] ?? m.status}${m.failure ? `：${m.failure}` : ''}</td></tr>`,
+      row: html`<tr data-kind="${m.kind}"><td class="nw">${chinaMinute(m.sentAt)}</td><td>发出 · ${MAIL_KIND_LABEL[m.kind] ?? m.kind}</td><td>${m.unitName ?? m.toAddrs.join('、')}</td><td><a href="/mail/${m.id}">${m.subject}</a></td><td class="${m.status === 'sent' ? '' : 'bad'}">${MAIL_STATUS_LABEL[m.status] ?? m.status}${m.failure ? `：${m.failure}` : ''}</td></tr>`,
     })),
     ...d.inbound.map((m) => {
       const shown = effectiveOutcome(m, t.reports);

@@ -61,7 +61,22 @@ interface UnitTask {
     deadline: Date;
     verdict: { final: string; reason: string | null } | null;
     lightChanges: { at: Date; to: string }[];
+    requests: { requestedAt: Date }[];
   };
+}
+
+/**
+ * When a task's year began for the chart: the set's start, or its first
+ * request or light change when earlier (a set started on a clock of its own,
+ * as a rehearsal or the sample, lives on the workflow's dates).
+ */
+function sinceOf(startedAt: Date | null, task: UnitTask['task']): Date | null {
+  const times = [
+    startedAt?.getTime(),
+    task.requests[0]?.requestedAt.getTime(),
+    ...task.lightChanges.map((c) => c.at.getTime()),
+  ].filter((t): t is number => t !== undefined);
+  return times.length ? new Date(Math.min(...times)) : null;
 }
 
 export function unitPage(
@@ -78,14 +93,17 @@ export function unitPage(
     late: { task: { id: number; seq: string }; period: string; dueAt: Date; reportedAt: Date | null }[];
     escalations: { task: { id: number; seq: string }; period: string; level: string; at: Date }[];
     summary?: UnitSummary;
+    /** the set's present: now, or its latest event when its workflows run on a clock of their own */
+    until: number;
   },
 ): string {
   const u = d.unit;
   const leadTasks = d.assignments.filter((a) => a.role === 'lead' && a.active);
   const chart = lightsChartSvg(
     u.taskSet.year,
-    leadTasks.map((a) => ({ since: u.taskSet.startedAt, changes: a.task.lightChanges })),
+    leadTasks.map((a) => ({ since: sinceOf(u.taskSet.startedAt, a.task), changes: a.task.lightChanges })),
     `${u.name} 牵头任务亮灯（${leadTasks.length} 项）`,
+    d.until,
   );
   const tasks = html`<table id="unit-tasks" class="cards"><tr><th>序号</th><th>工作任务</th><th>分工</th><th>签收</th><th>状态</th><th>亮灯</th><th>完成时限</th><th>评定</th></tr>${d.assignments.map(
     (a) =>
