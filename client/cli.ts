@@ -53,7 +53,15 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     summary: '只运行 worker（生产部署：外部 Temporal 与 PostgreSQL）',
     load: () => import('./commands/worker.ts'),
   },
-  web: { summary: '只运行网页服务（生产部署）', load: () => import('./commands/web.ts') },
+  web: {
+    summary: '只运行网页服务：督查室工作台与单位报送页面（生产部署）',
+    load: () => import('./commands/web.ts'),
+  },
+  user: {
+    summary:
+      'duban user add <用户名> --role office|auditor | list | passwd <用户名> | disable <用户名>：工作台账号',
+    load: () => import('./commands/user.ts'),
+  },
   health: {
     summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker）',
     load: () => import('./commands/health.ts'),

@@ -17,6 +17,7 @@ import {
   type ReportStatus,
 } from '../../workflows/types.ts';
 import type { ReplyFormValues } from './views/reply.ts';
+import type { UploadedFile } from './forms.ts';
 
 /** The form's values as a report, or what is wrong with them (Chinese, one line each). */
 export function readReplyForm(form: URLSearchParams): {
@@ -41,6 +42,7 @@ export function readReplyForm(form: URLSearchParams): {
 
 /** The web report as a message of its own, so the office's list shows it beside the mail. */
 function webMessage(claims: ReplyClaims, input: ReportInput, messageId: string, ip: string): Buffer {
+  const files = (input.attachments ?? []).map((a) => `附件：${a.filename}（${a.size} 字节）\n`).join('');
   const b64 = (s: string) => `=?UTF-8?B?${Buffer.from(s).toString('base64')}?=`;
   return Buffer.from(
     [
@@ -54,7 +56,7 @@ function webMessage(claims: ReplyClaims, input: ReportInput, messageId: string, 
       'Content-Transfer-Encoding: base64',
       '',
       Buffer.from(
-        `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n`,
+        `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n${files ? `\n${files}` : ''}`,
       )
         .toString('base64')
         .replace(/(.{76})/g, '$1\r\n'),
@@ -76,9 +78,20 @@ export async function submitWebReply(
   values: ReplyFormValues,
   percent: number | null,
   clientAddress: string,
+  attachments: UploadedFile[] = [],
 ): Promise<WebReplyResult> {
+  const fileDigests = attachments.map((a) => createHash('sha256').update(a.content).digest('hex'));
   const digest = createHash('sha256')
-    .update(JSON.stringify([token, values.status, percent, values.text?.trim(), values.reason?.trim()]))
+    .update(
+      JSON.stringify([
+        token,
+        values.status,
+        percent,
+        values.text?.trim(),
+        values.reason?.trim(),
+        ...(fileDigests.length ? [fileDigests] : []),
+      ]),
+    )
     .digest('hex')
     .slice(0, 24);
   const messageId = `<web.${tokenReference(token)}.${digest}@duban.web>`;
@@ -91,6 +104,15 @@ export async function submitWebReply(
     percent,
     text: values.text!.trim(),
     ...(values.reason?.trim() ? { reason: values.reason.trim() } : {}),
+    ...(attachments.length
+      ? {
+          attachments: attachments.map((a) => ({
+            filename: a.filename || '附件',
+            contentType: a.mimetype || 'application/octet-stream',
+            size: a.content.length,
+          })),
+        }
+      : {}),
     channel: 'web',
     inboundMessageId: messageId,
     receivedAt,
@@ -103,6 +125,14 @@ export async function submitWebReply(
     webMessage(claims, input, messageId, clientAddress),
     receivedAt,
   );
+  // the files kept with the submission, as a mail's attachments are (bytes through SQL: FACTS.md)
+  if (stored.created) {
+    for (const a of attachments) {
+      await deps.prisma.$executeRaw`
+        INSERT INTO "Attachment" ("inboundMessageId", filename, "contentType", size, content)
+        VALUES (${stored.id}, ${a.filename || '附件'}, ${a.mimetype || 'application/octet-stream'}, ${a.content.length}, decode(${a.content.toString('hex')}, 'hex'))`;
+    }
+  }
   const record = (outcomeWord: 'applied' | 'refused' | 'pending', reason: string) =>
     stored.created
       ? deps.prisma.inboundMessage.update({

@@ -1,13 +1,13 @@
 // The units' reply form, reached by the signed token in a request mail:
 //   GET  /reply/<token>   the form, with the task and the period it answers
-//   POST /reply/<token>   the report, answered at once with the workflow's decision
+//   POST /reply/<token>   the report (with attachments), answered at once with the workflow's decision
 // The token is the unit's key: a forged, expired or cut-off one gets a page
 // that says so, and nothing else.
-import type http from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { splitWorkflowId, type InboundDeps } from '../../../lib/inbound/ingest.ts';
 import { verifyReplyToken, type ReplyClaims } from '../../../lib/mail/tokens.ts';
 import { html, type Raw } from '../../../lib/html.ts';
-import { readForm, send } from '../http.ts';
+import { formOf } from '../forms.ts';
 import { readReplyForm, submitWebReply } from '../web-reply.ts';
 import {
   errorsBox,
@@ -18,6 +18,8 @@ import {
   type ReplyFormInfo,
   type ReplyFormValues,
 } from '../views/reply.ts';
+
+const HTML = 'text/html; charset=utf-8';
 
 async function formInfo(deps: InboundDeps, claims: ReplyClaims): Promise<ReplyFormInfo> {
   const task = await deps.prisma.task.findUnique({
@@ -50,57 +52,68 @@ async function form(
   return replyFormPage(token, await formInfo(deps, claims), values, message);
 }
 
-/** Handles /reply/…; false for any other path. */
-export async function handleReply(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  deps: InboundDeps,
-): Promise<boolean> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  if (!path.startsWith('/reply/')) return false;
-  const method = req.method ?? 'GET';
-  const token = /^\/reply\/([a-z2-7]{1,400})$/i.exec(path)?.[1]?.toLowerCase() ?? '';
-  const verified = verifyReplyToken(token, deps.config.tokens.secret, deps.now?.() ?? Date.now());
-  if (!verified.ok) {
-    send(res, 403, refusedTokenPage(verified.reason));
-    return true;
-  }
-  const claims = verified.claims;
-  if (method === 'GET') {
-    send(res, 200, await form(deps, token, claims));
-    return true;
-  }
-  if (method !== 'POST') {
-    send(res, 405, replyPage('不支持', html`<p>不支持的请求方法。</p>`), 'text/html; charset=utf-8', {
-      allow: 'GET, POST',
-    });
-    return true;
-  }
-  const posted = await readForm(req);
-  if (!posted) {
-    send(res, 413, replyPage('内容过长', html`<div class="box bad">提交的内容过长。</div>`));
-    return true;
-  }
-  const { values, errors, percent } = readReplyForm(posted);
-  if (errors.length) {
-    send(res, 400, await form(deps, token, claims, values, errorsBox(errors)));
-    return true;
-  }
-  const result = await submitWebReply(deps, token, claims, values, percent, req.socket.remoteAddress ?? '');
-  if (!result.delivered) {
-    const box = errorsBox([`暂时无法提交：${result.reason}。请稍后重试，或直接回复邮件。`]);
-    send(res, 503, await form(deps, token, claims, values, box));
-    return true;
-  }
-  const { outcome } = result;
-  const box = outcome.accepted
-    ? outcomeBox(true, outcome.duplicate ? '这份报告此前已提交，未重复登记。' : '报送成功，督查室已收到。')
-    : outcomeBox(false, `报送未被接收：${outcome.reason ?? '原因不明'}`);
-  // 409: the workflow refused it (a closed period, a unit not on the task)
-  send(
-    res,
-    outcome.accepted ? 200 : 409,
-    await form(deps, token, claims, outcome.accepted ? {} : values, box),
-  );
-  return true;
+/** GET and POST /reply/<token> on the units' listener (Fastify; multipart for attachments). */
+export function replyRoutes(app: FastifyInstance, deps: InboundDeps): void {
+  const claimsOf = (request: FastifyRequest, reply: FastifyReply) => {
+    const raw = (request.params as { token?: string }).token ?? '';
+    const token = /^[a-z2-7]{1,400}$/i.test(raw) ? raw.toLowerCase() : '';
+    const verified = verifyReplyToken(token, deps.config.tokens.secret, deps.now?.() ?? Date.now());
+    if (!verified.ok) {
+      void reply.code(403).type(HTML).send(refusedTokenPage(verified.reason));
+      return null;
+    }
+    return { token, claims: verified.claims };
+  };
+
+  app.get('/reply/:token', async (request, reply) => {
+    const found = claimsOf(request, reply);
+    if (!found) return reply;
+    return reply.type(HTML).send(await form(deps, found.token, found.claims));
+  });
+
+  app.route({
+    method: ['PUT', 'PATCH', 'DELETE'],
+    url: '/reply/:token',
+    handler: async (_request, reply) =>
+      reply
+        .code(405)
+        .header('allow', 'GET, POST')
+        .type(HTML)
+        .send(replyPage('不支持', html`<p>不支持的请求方法。</p>`)),
+  });
+
+  app.post('/reply/:token', async (request, reply) => {
+    const found = claimsOf(request, reply);
+    if (!found) return reply;
+    const { token, claims } = found;
+    const posted = formOf(request);
+    const fields = new URLSearchParams();
+    for (const name of ['status', 'percent', 'text', 'reason'])
+      if (posted.has(name)) fields.set(name, posted.text(name));
+    const attachments = posted.files('attachments');
+    const { values, errors, percent } = readReplyForm(fields);
+    if (errors.length) {
+      return reply
+        .code(400)
+        .type(HTML)
+        .send(await form(deps, token, claims, values, errorsBox(errors)));
+    }
+    const result = await submitWebReply(deps, token, claims, values, percent, request.ip, attachments);
+    if (!result.delivered) {
+      const box = errorsBox([`暂时无法提交：${result.reason}。请稍后重试，或直接回复邮件。`]);
+      return reply
+        .code(503)
+        .type(HTML)
+        .send(await form(deps, token, claims, values, box));
+    }
+    const { outcome } = result;
+    const box = outcome.accepted
+      ? outcomeBox(true, outcome.duplicate ? '这份报告此前已提交，未重复登记。' : '报送成功，督查室已收到。')
+      : outcomeBox(false, `报送未被接收：${outcome.reason ?? '原因不明'}`);
+    // 409: the workflow refused it (a closed period, a unit not on the task)
+    return reply
+      .code(outcome.accepted ? 200 : 409)
+      .type(HTML)
+      .send(await form(deps, token, claims, outcome.accepted ? {} : values, box));
+  });
 }

@@ -52,13 +52,14 @@ export function replyFormPage(
     html`<h2>${info.heading}</h2>
 <table>${info.rows.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
 ${message ?? ''}
-<form method="post" action="/reply/${token}">
+<form method="post" action="/reply/${token}" enctype="multipart/form-data">
 <label for="status">状态</label><select id="status" name="status" required>${REPORT_STATUSES.map(
       (s) => html`<option value="${s}"${raw(values.status === s ? ' selected' : '')}>${s}</option>`,
     )}</select>
 <label for="percent">进度（%）</label><input id="percent" name="percent" type="number" min="0" max="100" step="1" value="${values.percent ?? ''}">
 <label for="text">具体进展</label><textarea id="text" name="text" required>${values.text ?? ''}</textarea>
 <label for="reason">原因（滞后、受阻、部分完成、未完成时填写）</label><input id="reason" name="reason" value="${values.reason ?? ''}">
+<label for="attachments">附件（可选，可多选，每个不超过 20 MB）</label><input id="attachments" name="attachments" type="file" multiple>
 <button type="submit">提交</button></form>`,
   );
 }
