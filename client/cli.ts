@@ -65,13 +65,18 @@ const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/worker.ts'),
   },
   web: {
-    summary: '只运行网页服务（生产部署）',
+    summary: '只运行网页服务：督查室工作台与单位报送页面（生产部署）',
     usage: [
       '用法：duban web',
-      '  只运行网页服务（生产部署）：总览、已发邮件、收件、单位报送表单、/health。',
-      '  监听 WEB_HOST:WEB_PORT（默认 127.0.0.1:3000）；需要 DATABASE_URL 与 TEMPORAL_ADDRESS。SIGINT/SIGTERM 时停止。',
+      '  只运行网页服务（生产部署）：督查室工作台（登录后：总览、任务、单位、收件、已发邮件、报告）与单位报送页面、/health。',
+      '  监听 WEB_HOST:WEB_PORT；需要 DATABASE_URL 与 TEMPORAL_ADDRESS。SIGINT/SIGTERM 时停止。',
     ].join('\n'),
     load: () => import('./commands/web.ts'),
+  },
+  user: {
+    summary:
+      'duban user add <用户名> --role office|auditor | list | passwd <用户名> | disable <用户名>：工作台账号',
+    load: () => import('./commands/user.ts'),
   },
   health: {
     summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker、收信）',

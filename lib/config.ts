@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { BadInputError } from './errors.ts';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** A wrong environment variable: bad input, named, exit 2. */
@@ -80,7 +80,30 @@ const schema = z.object({
   TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(400).default(60),
   WEB_PORT: port(3000),
   WEB_HOST: z.string().default('127.0.0.1'),
+  // The office's desk as people reach it: the session cookie is Secure when it is https.
+  WEB_URL: optional(url(['http', 'https'])),
+  // The units' listener (reply form, units' guide): its own port, reachable from outside.
+  PUBLIC_HOST: z.string().default('127.0.0.1'),
+  PUBLIC_PORT: optional(z.coerce.number().int().min(1).max(65535)),
   PUBLIC_URL: optional(url(['http', 'https'])),
+  // Host names both listeners answer to (DNS rebinding): comma-separated.
+  WEB_ALLOWED_HOSTS: optional(
+    z
+      .string()
+      .regex(
+        /^\s*[\w.:[\]-]+(\s*,\s*[\w.:[\]-]+)*\s*$/,
+        '应为逗号分隔的主机名，例如 duban.example.gov.cn,10.0.0.5',
+      ),
+  ),
+  SESSION_SECRET: optional(z.string().min(32, '至少 32 个字符')),
+  SESSION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1, '应为 1 到 168 的整数')
+    .max(168, '应为 1 到 168 的整数')
+    .default(12),
+  TEMPORAL_UI_URL: optional(url(['http', 'https'])),
+  DUBAN_ADMIN_PASSWORD: optional(z.string().min(10, '至少 10 个字符')),
   DUBAN_SAMPLE: flag('true'),
   DUBAN_DEBUG: flag('false'),
 });
@@ -115,7 +138,27 @@ export type Config = {
   imap: { url?: string; pollSeconds: number; since?: string };
   mail: { from: string; replyInbox: string; replyDomain: string; bounceAddress: string; officeEmail: string };
   tokens: { secret: string; ttlDays: number };
-  web: { port: number; host: string; publicUrl: string };
+  web: {
+    /** the office's desk: sign-in, dashboard, tasks, inbox, mail, reports */
+    port: number;
+    host: string;
+    /** the desk's address as people reach it */
+    url: string;
+    /** the units' listener: only /reply/<token>, /help/units and its style */
+    publicPort: number;
+    publicHost: string;
+    /** the address units reach the reply form at, used in mail links */
+    publicUrl: string;
+    /** Host header values both listeners answer to (lower case, without port) */
+    allowedHosts: string[];
+    /** signs the session and CSRF cookies */
+    sessionSecret: string;
+    sessionHours: number;
+    /** a link to a workflow in the Temporal UI; none when unknown */
+    temporalUiUrl?: string;
+    /** embedded stack only: the first office account's password */
+    adminPassword?: string;
+  };
   loadSample: boolean;
   /** stack traces and connection notices on stderr */
   debug: boolean;
@@ -142,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (file && !existsSync(file)) throw new ConfigError(name, `指向的文件不存在：${file}`);
   }
   const embeddedTemporal = !e.TEMPORAL_ADDRESS;
+  const tokenSecret = e.TOKEN_SECRET ?? embeddedSecret(home, env);
   return {
     home,
     temporal: {
@@ -175,10 +219,48 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       bounceAddress: e.BOUNCE_ADDRESS ?? `${e.REPLY_INBOX}-bounces@${e.REPLY_DOMAIN}`,
       officeEmail: e.OFFICE_EMAIL,
     },
-    tokens: { secret: e.TOKEN_SECRET ?? embeddedSecret(home, env), ttlDays: e.TOKEN_TTL_DAYS },
-    web: { port: e.WEB_PORT, host: e.WEB_HOST, publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.WEB_PORT}` },
+    tokens: { secret: tokenSecret, ttlDays: e.TOKEN_TTL_DAYS },
+    web: webConfig(e, tokenSecret, embeddedTemporal),
     loadSample: e.DUBAN_SAMPLE,
     debug: e.DUBAN_DEBUG,
+  };
+}
+
+function webConfig(e: z.infer<typeof schema>, tokenSecret: string, embeddedTemporal: boolean): Config['web'] {
+  const publicPort = e.PUBLIC_PORT ?? (e.WEB_PORT < 65535 ? e.WEB_PORT + 1 : e.WEB_PORT - 1);
+  if (publicPort === e.WEB_PORT && e.PUBLIC_HOST === e.WEB_HOST)
+    throw new ConfigError(
+      'PUBLIC_PORT',
+      `不能与 WEB_PORT 相同（${publicPort}）：单位报送页面单独监听一个端口`,
+    );
+  const deskUrl = e.WEB_URL ?? `http://localhost:${e.WEB_PORT}`;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${publicPort}`;
+  const allowedHosts = e.WEB_ALLOWED_HOSTS
+    ? e.WEB_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase())
+    : [
+        ...new Set([
+          new URL(deskUrl).hostname,
+          new URL(publicUrl).hostname,
+          'localhost',
+          '127.0.0.1',
+          '[::1]',
+        ]),
+      ];
+  return {
+    port: e.WEB_PORT,
+    host: e.WEB_HOST,
+    url: deskUrl,
+    publicPort,
+    publicHost: e.PUBLIC_HOST,
+    publicUrl,
+    allowedHosts,
+    // its own secret when given; else derived from the token secret (never the same key twice)
+    sessionSecret:
+      e.SESSION_SECRET ?? createHmac('sha256', tokenSecret).update('duban web session cookies').digest('hex'),
+    sessionHours: e.SESSION_HOURS,
+    temporalUiUrl:
+      e.TEMPORAL_UI_URL ?? (embeddedTemporal ? `http://localhost:${e.TEMPORAL_UI_PORT}` : undefined),
+    adminPassword: e.DUBAN_ADMIN_PASSWORD,
   };
 }
 

@@ -8,9 +8,13 @@ cd "$(dirname "$0")/.."
 
 scripts/setup.sh
 
-# Debian packages the integration tests use as real peers.
+# Debian packages the integration tests use as real peers: dovecot (IMAP), and
+# chromium with Chinese fonts for the browser tests (test/e2e, driven by
+# playwright-core, which never downloads a browser of its own).
 need_apt=()
 command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[test] 安装 Debian 软件包：${need_apt[*]}" >&2
   if [ "$(id -u)" = 0 ]; then

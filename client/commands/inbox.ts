@@ -2,6 +2,8 @@
 // message (DESIGN.md contract). `duban inbox ingest <file.eml…>`: mail saved
 // by hand goes through the same pipeline as IMAP and SMTP (ingestRaw).
 // `duban inbox apply <id> --by <name>`: the office lets a held reply through.
+// `duban inbox list [--outcome …]`: every message with its sender, subject,
+// and the outcome as the workflow decided it (an auditor's command: read-only).
 // Failures keep their kind (lib/errors.ts) and reportError prints them.
 import { readFile } from 'node:fs/promises';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
@@ -9,8 +11,8 @@ import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts
 import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
 
 export const USAGE =
-  '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json]' +
-  '\n  parse 显示解析结果；ingest 把保存的邮件按收信流程登记并送达任务；apply 由督查室核实后放行待核实的回复。';
+  '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json] | duban inbox list [--outcome <结果>[,<结果>…]] [--json]' +
+  '\n  parse 显示解析结果；ingest 把保存的邮件按收信流程登记并送达任务；apply 由督查室核实后放行待核实的回复；list 列出收件及其结果。';
 
 /** Why a file could not be read, by the system's error code (the English message is not for a person). */
 const READ_FAILURE: Record<string, string> = {
@@ -38,6 +40,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (sub === 'parse') return parse(rest, ctx);
   if (sub === 'ingest') return ingest(rest, ctx);
   if (sub === 'apply') return apply(rest, ctx);
+  if (sub === 'list') return list(rest, ctx);
   throw new BadInputError(sub ? `未知的 inbox 子命令：${sub}。${USAGE}` : USAGE);
 }
 
@@ -103,6 +106,66 @@ async function apply(args: string[], ctx: CommandContext): Promise<number> {
   }
   ctx.result(outcome, `收件 ${id} 已放行：${outcome.workflowId} ${outcome.unit} ${outcome.period}`);
   return 0;
+}
+
+/** `--outcome refused,held` or the Chinese words (已拒收、待督查室核实): the outcomes to list. */
+function outcomesOf(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const byLabel = new Map(Object.entries(OUTCOME_LABEL).map(([k, label]) => [label, k]));
+  const words = value
+    .split(/[,，、]/)
+    .map((w) => w.trim())
+    .filter(Boolean);
+  if (!words.length) throw new BadInputError(`--outcome 需要一个结果。${USAGE}`);
+  return words.map((w) => {
+    const key = OUTCOME_LABEL[w] ? w : byLabel.get(w);
+    if (!key)
+      throw new BadInputError(
+        `未知的收件结果「${w}」；可选：${Object.entries(OUTCOME_LABEL)
+          .map(([k, label]) => `${k}（${label}）`)
+          .join('、')}`,
+        { outcome: w },
+      );
+    return key;
+  });
+}
+
+async function list(args: string[], ctx: CommandContext): Promise<number> {
+  const { positionals, values } = parseCommandArgs(args, { outcome: { type: 'string' } }, USAGE);
+  if (positionals.length) throw new BadInputError(`inbox list 不接受其他参数。${USAGE}`);
+  const outcomes = outcomesOf(values.outcome);
+  const [{ loadConfig }, { openDatabase }, { listInbox }] = await Promise.all([
+    import('../../lib/config.ts'),
+    import('../../lib/db.ts'),
+    import('../report/inbox-list.ts'),
+  ]);
+  // read-only: an auditor's command applies no migrations
+  const db = await openDatabase(loadConfig(), { migrate: false });
+  try {
+    const messages = await listInbox(db.prisma, { outcomes });
+    const counts: Record<string, number> = {};
+    for (const m of messages) counts[m.outcome] = (counts[m.outcome] ?? 0) + 1;
+    const chinaMinute = (iso: string) =>
+      new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+    const human = messages.length
+      ? [
+          ...messages.map(
+            (m) =>
+              `${String(m.id).padStart(5)}  ${chinaMinute(m.receivedAt)}  ${m.from ?? '（无发件人）'}  ${m.subject ?? '（无主题）'}\n       ${OUTCOME_LABEL[m.outcome] ?? m.outcome}${m.reason ? `：${m.reason}` : ''}${m.workflowId ? `\u3000${m.workflowId}${m.unit ? ` ${m.unit}` : ''}` : ''}`,
+          ),
+          '',
+          `共 ${messages.length} 封：${Object.entries(counts)
+            .map(([k, n]) => `${OUTCOME_LABEL[k] ?? k} ${n}`)
+            .join('，')}`,
+        ].join('\n')
+      : outcomes
+        ? '没有这种结果的收件。'
+        : '收件箱为空。';
+    ctx.result({ count: messages.length, counts, messages }, human);
+    return 0;
+  } finally {
+    await db.close();
+  }
 }
 
 export const OUTCOME_LABEL: Record<string, string> = {

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { buildReport, type ReportKind } from '../report/build.ts';
-import { renderHtml, renderMarkdown, renderXlsx } from '../report/render.ts';
+import { renderReport, REPORT_FORMATS, type ReportFormat } from '../report/render.ts';
 import { type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
@@ -27,7 +27,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (values.kind !== 'midyear' && values.kind !== 'final')
     throw new BadInputError(`--kind 应为 midyear（半年）或 final（全年），而不是「${values.kind}」`);
   const format = ctx.json ? 'json' : values.format!;
-  if (!['md', 'html', 'xlsx', 'json'].includes(format))
+  if (!REPORT_FORMATS.includes(format as ReportFormat))
     throw new BadInputError(`--format 应为 md、html、xlsx 或 json，而不是「${format}」`);
   if (values['as-of'] && !/^\d{4}-\d{2}-\d{2}$/.test(values['as-of']))
     throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${values['as-of']}」`);
@@ -37,14 +37,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   try {
     const rep = await buildReport(db.prisma, taskSetId, values.kind as ReportKind, values['as-of']);
     if (!rep) throw new BadInputError(`没有任务集「${taskSetId}」`);
-    const body =
-      format === 'md'
-        ? renderMarkdown(rep)
-        : format === 'html'
-          ? renderHtml(rep)
-          : format === 'xlsx'
-            ? await renderXlsx(rep)
-            : JSON.stringify(rep, null, 2) + '\n';
+    const body = await renderReport(rep, format as ReportFormat);
     if (values.out) {
       writeFileSync(values.out, body);
       ctx.say(`已写入 ${values.out}：${rep.title}（${rep.tasks} 项）`);
@@ -55,6 +48,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
           tasks: rep.tasks,
           byStatus: rep.byStatus,
           verdicts: rep.verdicts,
+          headline: rep.headline,
         });
     } else {
       process.stdout.write(body);

@@ -1,6 +1,7 @@
 // duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]
 // The whole year on the time-skipping test server with the real workflow and
-// activities; see client/simulate/simulate.ts.
+// activities; see client/simulate/simulate.ts. --report <file.md|.html|.xlsx|.json>
+// (repeatable) writes the rehearsed year's year-end report before its database goes.
 import { existsSync } from 'node:fs';
 import { installQuietRuntime } from '../../lib/temporal.ts';
 import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
@@ -8,12 +9,14 @@ import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear } from '../simulate/simulate.ts';
 import { CADENCE_HELP } from '../import/settings.ts';
+import { reportTargets, writeReports } from '../report/files.ts';
 
 export const USAGE = [
-  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>] [--json]',
+  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>] [--report <file.md|.html|.xlsx|.json>…] [--json]',
   '  在时间跳跃服务器上用真实的工作流和活动模拟一整年（临时数据库与邮箱，不影响正式数据）。',
   '  --replies   回复文件，每行 {"date","task","unit","status","percent","text","reason"}',
   `  --cadence   报送周期：${CADENCE_HELP}；默认每月`,
+  '  --report    模拟结束时写出全年完成情况报告（可多次给出，按扩展名定格式）',
 ].join('\n');
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
@@ -26,6 +29,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       replies: { type: 'string' },
       cadence: { type: 'string' },
       keep: { type: 'boolean' },
+      report: { type: 'string', multiple: true },
     },
     USAGE,
   );
@@ -39,6 +43,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   ] as const) {
     if (file && !existsSync(file)) throw new BadInputError(`${flag} 指向的文件不存在：${file}`, { file });
   }
+  const reports = reportTargets(values.report ?? []); // checked now, not after the year
+  let written = null as Awaited<ReturnType<typeof writeReports>>;
   installQuietRuntime();
 
   let bar: Progress | undefined;
@@ -50,6 +56,9 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       repliesFile: values.replies,
       cadence: values.cadence,
       keep: values.keep,
+      ...(reports.length
+        ? { onDone: async (db, id) => void (written = await writeReports(db.prisma, id, 'final', reports)) }
+        : {}),
       onPhase: (label, total) => {
         bar?.done();
         bar = progress(label, total);
@@ -59,7 +68,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     bar?.done();
     const v = r.verdicts;
     ctx.result(
-      r,
+      written ? { ...r, report: written } : r,
       [
         `模拟完成（用时 ${(r.wallMs / 1000).toFixed(1)} 秒）：${r.tasks} 项任务，发出邮件 ${r.mails} 封，催办 ${r.reminders} 次，督办 ${r.escalations} 次`,
         `报送周期 ${r.cadence}：每项任务请报 ${r.requests.min === r.requests.max ? r.requests.min : `${r.requests.min}–${r.requests.max}`} 次（含最终报告），共 ${r.requests.total} 次`,
@@ -69,6 +78,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         ),
         `回复 ${r.replies.lines} 条，采纳 ${r.replies.accepted}，拒收 ${r.replies.refused}`,
         ...r.warnings.map((w) => `注意：${w}`),
+        ...(written ? [`全年完成情况报告已写入 ${written.files.join('、')}`] : []),
         '',
         ...r.rows.map(
           (row) =>

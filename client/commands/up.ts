@@ -4,6 +4,22 @@ import { loadConfig } from '../../lib/config.ts';
 import { startStack } from '../up/stack.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
+import type { FirstAccount } from '../web/auth/accounts.ts';
+
+/** How to sign in: the account this run made, or how to make one. */
+function accountLines(first: FirstAccount): string[] {
+  if (first.created)
+    return first.generated
+      ? [
+          `  首个督查室账号         ${first.name}，初始密码 ${first.password}（只显示这一次；登录后请用 ./duban user passwd ${first.name} 修改）`,
+        ]
+      : [`  首个督查室账号         ${first.name}（密码取自 DUBAN_ADMIN_PASSWORD）`];
+  if (first.accounts === 0)
+    return [
+      '  还没有账号：另开终端运行 ./duban user add <用户名> --role office（审计账号用 --role auditor）',
+    ];
+  return ['  账号管理               ./duban user add | list | passwd | disable'];
+}
 
 export const USAGE = [
   '用法：duban up [--json]',
@@ -21,11 +37,13 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     [
       '',
       '督办 Duban 已启动：',
-      `  网页（总览、邮件、收件）  ${a.web}`,
+      `  督查室工作台（需登录）   ${a.web}`,
+      `  单位报送页面           ${a.public}`,
       `  Temporal               ${a.temporal}${a.temporalUi ? `（界面 ${a.temporalUi}）` : ''}`,
       `  SMTP                   ${a.smtp}`,
       `  数据库                 ${a.database}`,
       `  数据目录               ${a.home}`,
+      ...accountLines(stack.firstAccount),
       '按 Ctrl-C 停止；再次运行 ./duban up 即从原状态继续。',
       '',
     ].join('\n'),

@@ -29,7 +29,7 @@ import {
 } from '../../lib/errors.ts';
 
 export type OfficeAction =
-  | { action: 'ack'; unit: string }
+  | { action: 'ack'; unit: string; reason?: string }
   | { action: 'return'; reportKey: string; reason: string }
   | { action: 'extension'; key: string; approve: boolean; reason?: string }
   | { action: 'extend'; newDeadline: string; reason: string }

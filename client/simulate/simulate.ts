@@ -37,6 +37,8 @@ export interface SimulateOptions {
   keep?: boolean;
   /** the set's reporting cadence, as `duban import --cadence` takes it */
   cadence?: string;
+  /** the rehearsed year is over and its database still open (e.g. to write its report) */
+  onDone?: (db: Database, taskSetId: string) => Promise<void>;
 }
 
 type Counts = Record<Verdict, number>;
@@ -127,6 +129,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     const clock = yearClock(stack, o.year, progress);
     const refusals = await runYear(clock, tasks, replies.replies, o.year, progress);
     const results = await collect(stack, clock, tasks, o.year, progress);
+    await o.onDone?.(stack.db, taskSetId);
 
     // Refusals the workflows recorded (late, unit not on the task, …).
     const recorded = await stack.db.prisma.report.count({ where: { accepted: false } });

@@ -19,7 +19,7 @@ import { startEmbeddedTemporal } from './temporal-dev-server.ts';
 import { startSmtpCatcher } from './smtp-catcher.ts';
 import { connectClient } from '../../lib/temporal.ts';
 import { startWebServer } from '../web/server.ts';
-import { webHandlers } from '../web/handlers.ts';
+import { ensureFirstAccount, type FirstAccount } from '../web/auth/accounts.ts';
 import { runWorker } from '../../worker/run-worker.ts';
 import { inboundKey, storeRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
 import type { Intake } from '../../worker/intake.ts';
@@ -30,7 +30,10 @@ import { startTaskSet } from '../start/start-task-set.ts';
 export const SAMPLE_STARTS_ON = '2022-01-21';
 
 export interface StackAddresses {
+  /** the office's desk */
   web: string;
+  /** the units' listener (reply form, units' guide) */
+  public: string;
   temporal: string;
   temporalUi?: string;
   smtp: string;
@@ -44,6 +47,8 @@ export interface Stack {
   client: Client;
   /** resolves when the worker stops (it should not, until stop()) */
   workerDone: Promise<void>;
+  /** the first office account, when this run made it (embedded database only) */
+  firstAccount: FirstAccount;
   stop(): Promise<void>;
 }
 
@@ -126,8 +131,12 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
     stoppers.push({ name: 'worker', stop: () => worker.stop() });
     const workerDone = worker.done;
 
-    const web = await startWebServer({ config, db, client, handlers: webHandlers(inboundDeps) });
+    const web = await startWebServer({ config, db, client, inbound: inboundDeps });
     stoppers.push({ name: '网页', stop: () => web.close() });
+    // the embedded stack's first office account (production makes its own with duban user add)
+    const firstAccount: FirstAccount = config.database.url
+      ? { created: false, accounts: await db.prisma.user.count() }
+      : await ensureFirstAccount(db.prisma, config.web.adminPassword);
 
     if (config.loadSample) {
       const sample = await ensureSampleImported(db);
@@ -148,6 +157,7 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
     return {
       addresses: {
         web: web.url,
+        public: web.publicUrl,
         temporal: config.temporal.address,
         temporalUi,
         smtp: config.smtp.url,
@@ -157,6 +167,7 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
       db,
       client,
       workerDone,
+      firstAccount,
       stop: stopAll,
     };
   } catch (err) {

@@ -27,6 +27,7 @@ import {
   type ReportStatus,
 } from '../../workflows/types.ts';
 import type { ExtensionFormValues, ReplyFormValues } from './views/reply.ts';
+import type { UploadedFile } from './forms.ts';
 
 /** The form's values as a report, or what is wrong with them (Chinese, one line each). */
 export function readReplyForm(form: URLSearchParams): {
@@ -78,9 +79,10 @@ function webMessage(
   );
 }
 
-/** The report's text as the office reads the stored submission. */
+/** The report's text as the office reads the stored submission, its files named. */
 function reportBody(input: ReportInput): string {
-  return `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n`;
+  const files = (input.attachments ?? []).map((a) => `附件：${a.filename}（${a.size} 字节）\n`).join('');
+  return `状态：${input.status}\n进度：${input.percent ?? ''}%\n${input.reason ? `原因：${input.reason}\n` : ''}\n${input.text}\n${files ? `\n${files}` : ''}`;
 }
 
 /** The 延期申请 section's values, or what is wrong with them. */
@@ -111,9 +113,20 @@ export async function submitWebReply(
   values: ReplyFormValues,
   percent: number | null,
   clientAddress: string,
+  attachments: UploadedFile[] = [],
 ): Promise<WebReplyResult> {
+  const fileDigests = attachments.map((a) => createHash('sha256').update(a.content).digest('hex'));
   const digest = createHash('sha256')
-    .update(JSON.stringify([token, values.status, percent, values.text?.trim(), values.reason?.trim()]))
+    .update(
+      JSON.stringify([
+        token,
+        values.status,
+        percent,
+        values.text?.trim(),
+        values.reason?.trim(),
+        ...(fileDigests.length ? [fileDigests] : []),
+      ]),
+    )
     .digest('hex')
     .slice(0, 24);
   const messageId = `<web.${tokenReference(token)}.${digest}@duban.web>`;
@@ -128,6 +141,15 @@ export async function submitWebReply(
     percent,
     text: values.text!.trim(),
     ...(values.reason?.trim() ? { reason: values.reason.trim() } : {}),
+    ...(attachments.length
+      ? {
+          attachments: attachments.map((a) => ({
+            filename: a.filename || '附件',
+            contentType: a.mimetype || 'application/octet-stream',
+            size: a.content.length,
+          })),
+        }
+      : {}),
     channel: 'web',
     inboundMessageId: messageId,
     receivedAt,
@@ -147,6 +169,14 @@ export async function submitWebReply(
     ),
     receivedAt,
   );
+  // the files kept with the submission, as a mail's attachments are (bytes through SQL: FACTS.md)
+  if (stored.created) {
+    for (const a of attachments) {
+      await deps.prisma.$executeRaw`
+        INSERT INTO "Attachment" ("inboundMessageId", filename, "contentType", size, content)
+        VALUES (${stored.id}, ${a.filename || '附件'}, ${a.mimetype || 'application/octet-stream'}, ${a.content.length}, decode(${a.content.toString('hex')}, 'hex'))`;
+    }
+  }
   const record = (outcomeWord: 'applied' | 'refused' | 'pending', reason: string) =>
     stored.created
       ? deps.prisma.inboundMessage.update({

@@ -768,3 +768,58 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
     reportKey: report.key,
   };
 }
+
+/**
+ * The office has checked a held reply and will not take it (the sender is not
+ * the unit's, the text is not a report): the row becomes refused with the
+ * office's reason, and the audit log says who decided. Nothing reaches the
+ * workflow. Throws NotFoundError (no such message), ConflictError (not held).
+ */
+export async function rejectHeld(
+  deps: Pick<InboundDeps, 'prisma'>,
+  id: number,
+  actor: string,
+  reason: string,
+): Promise<InboundOutcome> {
+  const row =
+    Number.isInteger(id) && id > 0 && id <= MAX_ROW_ID
+      ? await deps.prisma.inboundMessage.findUnique({ where: { id } })
+      : null;
+  if (!row) throw new NotFoundError(`没有编号为 ${id} 的收件`, { id });
+  if (row.outcome !== 'held')
+    throw new ConflictError(`收件 ${id} 的状态是“${row.outcome}”，只有待核实的邮件可以由督查室拒收`, {
+      id,
+      outcome: row.outcome,
+    });
+  const why = `督查室（${actor}）核实后拒收：${reason}`;
+  // only a row still held changes: two people deciding at once cannot both win
+  const changed = await deps.prisma.inboundMessage.updateMany({
+    where: { id, outcome: 'held' },
+    data: { outcome: 'refused', reason: why },
+  });
+  if (changed.count === 0) throw new ConflictError(`收件 ${id} 已由他人处理`, { id });
+  await deps.prisma.auditEvent.create({
+    data: {
+      actor,
+      action: 'inbox.reject-held',
+      taskSetId: row.workflowId ? (splitWorkflowId(row.workflowId)?.taskSetId ?? null) : null,
+      workflowId: row.workflowId,
+      details: {
+        inboundId: id,
+        messageId: row.messageId,
+        from: row.fromAddr,
+        reason,
+        previousReason: row.reason,
+      },
+    },
+  });
+  return {
+    id,
+    messageId: row.messageId,
+    outcome: 'refused',
+    reason: why,
+    duplicate: false,
+    workflowId: row.workflowId ?? undefined,
+    unit: row.unitName ?? undefined,
+  };
+}

@@ -131,12 +131,12 @@ export function subjectReference(token: string): string {
 }
 
 /** The web reply form for this token. */
-export function replyLink(token: string, config: Pick<Config, 'web'>): string {
+export function replyLink(token: string, config: { web: Pick<Config['web'], 'publicUrl'> }): string {
   return `${config.web.publicUrl.replace(/\/+$/, '')}/reply/${token}`;
 }
 
 /** Everything a request mail needs from its token, in one call. */
-export function replyFields(token: string, config: Pick<Config, 'mail' | 'web'>) {
+export function replyFields(token: string, config: MailConfig & { web: Pick<Config['web'], 'publicUrl'> }) {
   return {
     replyToken: token,
     replyTo: replyAddress(token, config),

@@ -5,8 +5,6 @@
 // the way a unit's mail client answers it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +24,9 @@ import { renderMail } from '../../activities/mail/templates.ts';
 import { replyFields, signReplyToken } from '../../lib/mail/tokens.ts';
 import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
 import { pollOnce, startImapPoller } from '../../worker/imap-poller.ts';
-import { webHandlers } from '../../client/web/handlers.ts';
+import { startWebServer, type WebServer } from '../../client/web/server.ts';
+import { addUser } from '../../client/web/auth/accounts.ts';
+import { WebSession } from '../helpers/web.ts';
 import { reportsQuery } from '../fixtures/mail/report-sink-workflow.ts';
 import {
   FIXTURE_SECRET,
@@ -513,8 +513,11 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
   });
   describe("web: the office's inbox and the unit's reply form", () => {
-    let server: http.Server;
+    let web: WebServer;
+    /** the units' listener: the reply form */
     let base: string;
+    /** the office, signed in on the desk */
+    let office: WebSession;
     const token = () =>
       signReplyToken(
         {
@@ -527,19 +530,18 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       );
 
     beforeAll(async () => {
-      const [inbox, reply] = webHandlers(deps);
-      server = http.createServer((req, res) => {
-        (async () => (await inbox!(req, res)) || (await reply!(req, res)))().then(
-          (handled) => {
-            if (!handled) res.writeHead(404).end();
-          },
-          (err: Error) => res.writeHead(500).end(err.message),
-        );
+      // both listeners on ports of their own choosing
+      web = await startWebServer({
+        config: { ...config, web: { ...config.web, port: 0, publicPort: 0 } },
+        db,
+        client: env.client,
+        inbound: deps,
       });
-      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      base = web.publicUrl;
+      await addUser(db.prisma, { name: '张三', role: 'office', password: 'office-pass-2022' }, 'test');
+      office = await new WebSession(web.url).signIn('张三', 'office-pass-2022');
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    afterAll(() => web?.close());
 
     const post = (t: string, form: Record<string, string>) =>
       fetch(`${base}/reply/${t}`, {
@@ -600,6 +602,37 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect(await db.prisma.inboundMessage.count({ where: { source: 'web', outcome: 'applied' } })).toBe(1);
     });
 
+    it('a report with attachments (multipart) keeps the files with the submission', async () => {
+      const form = new FormData();
+      form.set('status', '推进中');
+      form.set('percent', '60');
+      form.set('text', '附进度表与现场照片');
+      const csv = '序号,进度\n1,60%\n';
+      form.append('attachments', new Blob([Buffer.from(csv)], { type: 'text/csv' }), '进度表.csv');
+      form.append(
+        'attachments',
+        new Blob([Buffer.from([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' }),
+        '现场.png',
+      );
+      const res = await fetch(`${base}/reply/${token()}`, { method: 'POST', body: form });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('报送成功');
+      const reports = await reportsOf('10', 5);
+      expect(reports.at(-1)?.attachments).toEqual([
+        { filename: '进度表.csv', contentType: 'text/csv', size: Buffer.byteLength(csv) },
+        { filename: '现场.png', contentType: 'image/png', size: 4 },
+      ]);
+      const row = await db.prisma.inboundMessage.findFirstOrThrow({
+        where: { source: 'web', outcome: 'applied', attachments: { some: {} } },
+        include: { attachments: true },
+      });
+      expect(row.attachments.map((a) => [a.filename, a.size])).toEqual([
+        ['进度表.csv', Buffer.byteLength(csv)],
+        ['现场.png', 4],
+      ]);
+      expect(Buffer.from(row.attachments[0]!.content!).toString()).toBe(csv);
+    });
+
     it("the workflow's refusal is shown with its reason", async () => {
       // the task as the importer leaves it, so the refusal has a task to be kept under
       await db.prisma.task.create({
@@ -643,14 +676,9 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const held = await db.prisma.inboundMessage.findUniqueOrThrow({
         where: { messageId: '<unknown-sender-1@private-mail.test>' },
       });
-      const detail = await (await fetch(`${base}/inbox/${held.id}`)).text();
+      const detail = (await office.get(`/inbox/${held.id}`)).body;
       expect(detail).toContain(`action="/inbox/${held.id}/apply"`);
-      const res = await fetch(`${base}/inbox/${held.id}/apply`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'by=%E5%BC%A0%E4%B8%89',
-      });
+      const res = await office.post(`/inbox/${held.id}/apply`);
       expect(res.status).toBe(303);
       expect(await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: held.id } })).toMatchObject({
         outcome: 'applied',
@@ -666,20 +694,15 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
         actor: '张三',
         workflowId: `duban/${TASK_SET}/9`,
       });
-      const again = await fetch(`${base}/inbox/${held.id}/apply`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'by=x',
-      });
+      const again = await office.post(`/inbox/${held.id}/apply`);
       expect(again.status).toBe(409);
-      expect(await again.text()).toContain('只有待核实的邮件');
+      expect(again.body).toContain('只有待核实的邮件');
     });
 
     it('the office sees every message with its outcome and can download the raw one', async () => {
-      const res = await fetch(`${base}/inbox`);
+      const res = await office.get('/inbox');
       expect(res.status).toBe(200);
-      const page = await res.text();
+      const page = res.body;
       for (const label of ['已报送', '待核实', '已拒收', '自动回复', '退信'])
         expect(page).toContain(`>${label}</td>`);
       expect(page).toContain('someone@private-mail.test');
@@ -687,12 +710,14 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       const row = await db.prisma.inboundMessage.findUniqueOrThrow({
         where: { messageId: '<tencent_4F1A2B3C@qq.com>' },
       });
-      const eml = await fetch(`${base}/inbox/${row.id}.eml`);
+      const eml = await fetch(`${web.url}/inbox/${row.id}.eml`, {
+        headers: { cookie: [...office.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      });
       expect(eml.headers.get('content-type')).toBe('message/rfc822');
       expect(Buffer.from(await eml.arrayBuffer()).equals(fixture('qq-foxmail-gb2312.eml'))).toBe(true);
       const qq = 'data-message-id="&lt;tencent_4F1A2B3C@qq.com&gt;"';
       expect(page).toContain(qq);
-      const held = await (await fetch(`${base}/inbox?outcome=held`)).text();
+      const held = (await office.get('/inbox?outcome=held')).body;
       expect(held).not.toContain(qq);
       expect(held).toContain('data-message-id="&lt;CAB+1234abcdEFGH5678ijkl@mail.gmail.com&gt;"');
     });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Connection, Client } from '@temporalio/client';
 import { freePort } from '../helpers/ports.ts';
 import { portOpen } from '../../client/up/temporal-dev-server.ts';
+import { WebSession } from '../helpers/web.ts';
 
 const bin = fileURLToPath(new URL('../../bin/duban.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,11 +98,14 @@ describe('duban up', () => {
         TEMPORAL_PORT: await freePort(),
         TEMPORAL_UI_PORT: await freePort(),
         WEB_PORT: await freePort(),
+        PUBLIC_PORT: await freePort(),
         SMTP_CATCHER_PORT: await freePort(),
         EMBEDDED_DB_PORT: await freePort(),
       };
       const env = {
         DUBAN_HOME: home,
+        // the first office account of the embedded stack
+        DUBAN_ADMIN_PASSWORD: 'first-admin-2022',
         ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
       };
       const web = `http://localhost:${ports.WEB_PORT}`;
@@ -120,9 +124,14 @@ describe('duban up', () => {
         120_000,
       );
       expect(first.output()).toContain(web);
+      expect(first.output()).toContain(`http://localhost:${ports.PUBLIC_PORT}`);
       expect(first.output()).toContain(`http://localhost:${ports.TEMPORAL_UI_PORT}`);
+      expect(first.output()).toContain('首个督查室账号         admin（密码取自 DUBAN_ADMIN_PASSWORD）');
 
-      const page = await (await fetch(web)).text();
+      // the desk asks who you are; the account up made lets the office in
+      expect((await fetch(web, { redirect: 'manual' })).status).toBe(303);
+      const office = await new WebSession(web).signIn('admin', 'first-admin-2022');
+      const page = (await office.get('/')).body;
       expect(page).toContain('✔ 正常');
       expect(page).not.toContain('✘ 异常');
       expect(page).toContain('沙坪坝');
@@ -152,7 +161,8 @@ describe('duban up', () => {
       children.push(second.child);
       await waitHealthy(web, second, 180_000);
       expect(second.output()).not.toContain('首次运行');
-      const page2 = await (await fetch(web)).text();
+      expect(second.output()).not.toContain('首个督查室账号');
+      const page2 = (await (await new WebSession(web).signIn('admin', 'first-admin-2022')).get('/')).body;
       expect(page2.match(/<tr><td><a href="\/\?set=/g)).toHaveLength(1);
       const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
       try {

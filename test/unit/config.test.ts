@@ -16,7 +16,14 @@ describe('configuration', () => {
     expect(c.smtp.embedded).toBe(true);
     expect(c.smtp.url).toBe('smtp://127.0.0.1:2525');
     expect(c.web.port).toBe(3000);
-    expect(c.web.publicUrl).toBe('http://localhost:3000');
+    // the units' listener has a port of its own, next to the desk's
+    expect(c.web.publicPort).toBe(3001);
+    expect(c.web.publicHost).toBe('127.0.0.1');
+    expect(c.web.publicUrl).toBe('http://localhost:3001');
+    expect(c.web.url).toBe('http://localhost:3000');
+    expect(c.web.allowedHosts).toEqual(['localhost', '127.0.0.1', '[::1]']);
+    expect(c.web.sessionHours).toBe(12);
+    expect(c.web.temporalUiUrl).toBe('http://localhost:8233');
     expect(c.mail.bounceAddress).toBe('duban-bounces@duban.test');
     expect(c.worker).toEqual({ maxCachedWorkflows: 500, maxConcurrentActivities: 20 });
   });
@@ -56,6 +63,12 @@ describe('configuration', () => {
     ['WORKER_MAX_CACHED_WORKFLOWS', '1'],
     ['WORKER_MAX_CACHED_WORKFLOWS', '2.5'],
     ['WORKER_MAX_CONCURRENT_ACTIVITIES', '0'],
+    ['PUBLIC_PORT', 'abc'],
+    ['WEB_URL', 'ftp://desk'],
+    ['WEB_ALLOWED_HOSTS', 'a.example;b.example'],
+    ['SESSION_SECRET', 'short'],
+    ['SESSION_HOURS', '0'],
+    ['DUBAN_ADMIN_PASSWORD', 'short'],
   ])('names the variable in one Chinese message when %s=%s', (name, value) => {
     let error: unknown;
     try {
@@ -67,6 +80,34 @@ describe('configuration', () => {
     expect((error as ConfigError).variable).toBe(name);
     expect((error as Error).message).toContain(`环境变量 ${name}`);
     expect((error as Error).message).toContain(value);
+  });
+
+  it('allows the hosts of the configured addresses; the session key is derived unless given', () => {
+    const c = loadConfig({
+      DUBAN_HOME: home(),
+      WEB_URL: 'https://duban.qu.gov.test',
+      PUBLIC_URL: 'https://tianbao.qu.gov.test',
+      TOKEN_SECRET: 't'.repeat(40),
+    });
+    expect(c.web.allowedHosts).toEqual([
+      'duban.qu.gov.test',
+      'tianbao.qu.gov.test',
+      'localhost',
+      '127.0.0.1',
+      '[::1]',
+    ]);
+    expect(c.web.sessionSecret).toHaveLength(64);
+    expect(c.web.sessionSecret).not.toContain(c.tokens.secret);
+    const listed = loadConfig({
+      DUBAN_HOME: home(),
+      WEB_ALLOWED_HOSTS: 'Desk.Example, 10.0.0.5',
+      SESSION_SECRET: 's'.repeat(40),
+    });
+    expect(listed.web.allowedHosts).toEqual(['desk.example', '10.0.0.5']);
+    expect(listed.web.sessionSecret).toBe('s'.repeat(40));
+    expect(() => loadConfig({ DUBAN_HOME: home(), WEB_PORT: '4000', PUBLIC_PORT: '4000' })).toThrow(
+      /PUBLIC_PORT/,
+    );
   });
 
   it('requires a token secret in production', () => {

@@ -66,13 +66,14 @@ export function replyFormPage(
 ${message ?? ''}
 <h3>${info.notice ? '签收与进展报送' : '进展报送'}</h3>
 ${info.notice ? html`<p>提交即为你单位签收本任务；有正在报送的期次时，同时作为该期的进展报告。</p>` : ''}
-<form method="post" action="/reply/${token}">
+<form method="post" action="/reply/${token}" enctype="multipart/form-data">
 <label for="status">状态</label><select id="status" name="status" required>${REPORT_STATUSES.map(
       (s) => html`<option value="${s}"${raw(values.status === s ? ' selected' : '')}>${s}</option>`,
     )}</select>
 <label for="percent">进度（%）</label><input id="percent" name="percent" type="number" min="0" max="100" step="1" value="${values.percent ?? ''}">
 <label for="text">具体进展</label><textarea id="text" name="text" required>${values.text ?? ''}</textarea>
 <label for="reason">原因（滞后、受阻、部分完成、未完成时填写）</label><input id="reason" name="reason" value="${values.reason ?? ''}">
+<label for="attachments">附件（可选，可多选，每个不超过 20 MB）</label><input id="attachments" name="attachments" type="file" multiple>
 <button type="submit">提交</button></form>
 <h3 id="extension">申请延期</h3>
 <p>确需延长完成时限的，请在完成时限${info.deadline ? `（${info.deadline}）` : ''}前提出，写明新的完成时限和理由，督查室审批后以邮件回复。</p>
