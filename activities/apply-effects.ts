@@ -9,7 +9,8 @@ import { mailDeps, sendOnce } from '../lib/mail/send.ts';
 import { composeMail } from './mail/compose.ts';
 import type { Config } from '../lib/config.ts';
 import type { Effect, EffectBatch } from '../workflows/effects.ts';
-import type { ReportInput } from '../workflows/types.ts';
+import type { ReportInput, UnitRef } from '../workflows/types.ts';
+import { unitRefOf } from '../lib/unit-addresses.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -45,6 +46,15 @@ export function createActivities(deps: ActivityDeps) {
     return row;
   }
 
+  /** A unit as the directory has it now (the workflow's copy is from when the task started). */
+  async function currentUnit(taskSetId: string, unit: UnitRef): Promise<UnitRef> {
+    const row = await prisma.unit.findUnique({
+      where: { taskSetId_name: { taskSetId, name: unit.name } },
+      select: { name: true, emails: true, leaderEmails: true, attributes: true },
+    });
+    return row ? unitRefOf(row) : unit;
+  }
+
   async function apply(
     batch: EffectBatch,
     effect: Effect,
@@ -53,7 +63,15 @@ export function createActivities(deps: ActivityDeps) {
     const taskId = task.id;
     switch (effect.type) {
       case 'mail': {
-        const mail = composeMail(effect.mail, {
+        // the addresses as the directory has them now: a mailbox changed mid-year counts at once
+        const order = {
+          ...effect.mail,
+          ...(effect.mail.unit ? { unit: await currentUnit(task.taskSetId, effect.mail.unit) } : {}),
+          ...(effect.mail.cc
+            ? { cc: await Promise.all(effect.mail.cc.map((unit) => currentUnit(task.taskSetId, unit))) }
+            : {}),
+        };
+        const mail = composeMail(order, {
           workflowId: batch.workflowId,
           task: batch.task,
           taskSet: task.taskSet,

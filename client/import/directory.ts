@@ -8,18 +8,9 @@ import { headerHint, looksLikeHeader, matchHeaders, UNIT_FIELDS, type UnitField 
 import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell, EMAIL_PATTERN, normalizeName, similarity, splitEmails, splitUnitCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type UnitKind } from './types.ts';
+import { REQUEST_EMAILS_ATTRIBUTE } from '../../lib/unit-addresses.ts';
 
-/**
- * Where a unit's 收件邮箱 are kept (Unit.attributes, ';' between addresses):
- * the mails go to them only; without, to every address of 联系邮箱.
- */
-export const REQUEST_EMAILS_ATTRIBUTE = '收件邮箱';
-
-/** A unit's 收件邮箱 from its attributes (empty: mail goes to every registered address). */
-export function requestEmailsOf(attributes: unknown): string[] {
-  const value = (attributes as Record<string, unknown> | null)?.[REQUEST_EMAILS_ATTRIBUTE];
-  return typeof value === 'string' ? value.split(';').filter(Boolean) : [];
-}
+export { requestEmailsOf } from '../../lib/unit-addresses.ts';
 
 const GROUP_WORDS = new Set(['集合', '分组', '组', '单位集合', '集体', 'group', 'set']);
 

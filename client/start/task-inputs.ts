@@ -7,7 +7,7 @@ import type { PrismaClient } from '../../lib/db.ts';
 import { calendarDataFor } from '../../lib/calendar-data.ts';
 import type { CalendarData, UnitRef } from '../../workflows/types.ts';
 import { settingsFrom } from '../import/settings.ts';
-import { requestEmailsOf } from '../import/directory.ts';
+import { unitRefOf } from '../../lib/unit-addresses.ts';
 import type { TaskWorkflowInput } from '../../workflows/state.ts';
 
 export { settingsFrom } from '../import/settings.ts';
@@ -45,17 +45,7 @@ export async function buildTaskInputs(
   const calendar = options.calendar ?? calendarDataFor([set.year, set.year + 1]).data;
   return tasks.map((t) => {
     const ref = (role: string): UnitRef[] =>
-      t.assignments
-        .filter((a) => a.role === role)
-        .map((a) => {
-          const requestEmails = requestEmailsOf(a.unit.attributes);
-          return {
-            name: a.unit.name,
-            emails: a.unit.emails,
-            leaderEmails: a.unit.leaderEmails,
-            ...(requestEmails.length ? { requestEmails } : {}),
-          };
-        });
+      t.assignments.filter((a) => a.role === role).map((a) => unitRefOf(a.unit));
     const lead = ref('lead');
     const input: TaskWorkflowInput = {
       taskSetId,

@@ -52,9 +52,10 @@ beforeAll(async () => {
           : undefined,
     }),
   ]);
+  // the orders below name 区住房城乡建委, which the directory does not hold: their own addresses count
   setId = await seedTaskSet(db.prisma, {
-    units: [{ name: '区住房城乡建委' }],
-    tasks: [{ seq: '5', lead: ['区住房城乡建委'] }],
+    units: [{ name: '区民政局', emails: ['mzj-old@units.test'] }],
+    tasks: [{ seq: '5', lead: ['区民政局'] }],
   });
 }, 60_000);
 afterAll(async () => {
@@ -168,6 +169,35 @@ describe('the sent-mail rows over real SMTP', () => {
     });
     expect(row).toMatchObject({ kind: 'extension', inReplyTo: '<ask-9@units.test>', status: 'sent' });
     expect(sink.messages.at(-1)!.raw.toString()).toMatch(/^In-Reply-To: <ask-9@units\.test>/m);
+  });
+
+  it('a mailbox changed in the directory mid-year: the next mail goes to the new one', async () => {
+    await db.prisma.unit.updateMany({
+      where: { taskSetId: setId, name: '区民政局' },
+      data: { emails: ['mzj-new@units.test'] },
+    });
+    const { activities, transport } = activitiesOver(config);
+    try {
+      await activities.applyEffects({
+        workflowId: WORKFLOW(),
+        task: task(),
+        // the workflow's copy of the unit is from when the task started
+        effects: [
+          {
+            type: 'mail',
+            mail: order('notice/moved', [], {
+              unit: { name: '区民政局', emails: ['mzj-old@units.test'], leaderEmails: [] },
+            }),
+          },
+        ],
+      });
+    } finally {
+      transport.close();
+    }
+    expect(sink.messages.at(-1)!.to).toEqual(['mzj-new@units.test']);
+    expect(
+      await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${WORKFLOW()}/notice/moved` } }),
+    ).toMatchObject({ unitName: '区民政局', toAddrs: ['mzj-new@units.test'] });
   });
 
   it('a delivery report marks the mail it answers bounced: by its Message-ID, else by recipient', async () => {
