@@ -67,18 +67,23 @@ export async function runWorker(
     const client = options.client ?? (ownClient = await connectClient(config));
     const done = worker.run();
     const intake = startIntake(config, db, client, { catcher: options.catcher, notice });
+    // once, whoever asks first (a signal, the command when the worker ends)
+    let stopping: Promise<void> | undefined;
     return {
       worker,
       done,
       prebuiltBundle: prebuilt,
       intake,
-      async stop() {
-        await intake.stop();
-        if (worker.getState() === 'RUNNING') worker.shutdown();
-        await done.catch(() => undefined);
-        await connection.close();
-        await ownClient?.connection.close();
-        transport.close();
+      stop() {
+        stopping ??= (async () => {
+          await intake.stop();
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await done.catch(() => undefined);
+          await connection.close();
+          await ownClient?.connection.close();
+          transport.close();
+        })();
+        return stopping;
       },
     };
   } catch (err) {
