@@ -433,7 +433,22 @@ export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Prom
     prisma,
     ready.filter((w) => mayAskExtension(w.parsed!.text)).map((w) => w.claims!.workflowId),
   );
-  for (const w of ready) plan(w, deadlines, at(w));
+  for (const w of ready) {
+    const planned = planDeliveries(
+      w.parsed!,
+      w.claims!,
+      w.message.messageId,
+      at(w),
+      deadlines.get(w.claims!.workflowId),
+    );
+    if ('outcome' in planned) {
+      finish(w, planned.outcome, planned.reason, target(w));
+      continue;
+    }
+    w.deliveries = planned.deliveries;
+    w.took = planned.took;
+    w.note = `已送达任务工作流（经${TOKEN_SOURCE_LABEL[w.via!.via]}识别）：${planned.notes.join('；')}`;
+  }
   for (const w of ready) {
     if (w.done || !w.parsed!.attachments.length) continue;
     // a retried message may have stored them already
@@ -478,64 +493,74 @@ export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Prom
           : undefined;
     return { workflowId: c.workflowId, unit: c.unit, period: c.period, ...(reportKey ? { reportKey } : {}) };
   }
+}
 
-  /** The deliveries of one message that passed every check, and the note its outcome will carry. */
-  function plan(w: Work, deadlines: Map<string, string>, when: number): void {
-    const p = w.parsed!;
-    const claims = w.claims!;
-    const via = TOKEN_SOURCE_LABEL[w.via!.via];
-    const deadline = deadlines.get(claims.workflowId);
-    const ask: ExtensionAsk = deadline ? readExtensionRequest(p.text, { deadline }) : { asked: false };
-    const report = reportFrom(p, claims, w.message.messageId, when);
-    const notes: string[] = [];
-    if (claims.period === NOTICE_PERIOD) {
-      // the 交办 notice answered: the 签收, and the report if it states one
-      const stated = p.status !== null;
-      w.deliveries.push({
-        signal: 'acknowledge',
-        input: { unit: claims.unit, channel: 'email', receivedAt: when, ...(stated ? { report } : {}) },
-      });
-      w.took.push('acknowledgement');
-      notes.push(
-        `签收${stated ? `，并报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}（如有正在报送的期次）` : ''}`,
-      );
-    } else if (!ask.asked || p.status) {
-      if (!p.text.trim() && !p.status && p.attachments.length === 0) {
-        finish(w, 'unparseable', '邮件正文为空，没有可登记的进展', target(w));
-        return;
-      }
-      w.deliveries.push({ signal: 'report', input: report });
-      w.took.push('report');
-      notes.push(
-        p.status
-          ? `报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
-          : '报送：未写明状态，按“推进中”叙述性报告登记，待督查室核对',
-      );
-    }
-    if (ask.asked && ask.ok) {
-      w.deliveries.push({
-        signal: 'extension',
-        input: {
-          key: extensionKey(w.message.messageId),
-          unit: claims.unit,
-          newDeadline: ask.newDeadline,
-          reason: ask.reason,
-          receivedAt: when,
-          channel: 'email',
-          inboundMessageId: w.message.messageId,
-        },
-      });
-      w.took.push('extension');
-      notes.push(`延期申请：延至 ${ask.newDeadline}，理由：${ask.reason}（待督查室审批）`);
-    } else if (ask.asked) {
-      if (!w.deliveries.length) {
-        finish(w, 'refused', `延期申请未能识别：${ask.problem}`, target(w));
-        return;
-      }
-      notes.push(`延期申请未能识别：${ask.problem}`);
-    }
-    w.note = `已送达任务工作流（经${via}识别）：${notes.join('；')}`;
+/** What one checked reply asks of its workflow: what to deliver, and what the outcome will say. */
+type Plan =
+  | { deliveries: Delivery[]; took: NonNullable<InboundOutcome['took']>; notes: string[] }
+  /** nothing to deliver: the outcome and its reason */
+  | { outcome: 'unparseable' | 'refused'; reason: string };
+
+/**
+ * What the unit said, from a reply that passed every check: a 签收 (a reply to
+ * the 交办 notice, with its report when it states a status), a report, a
+ * 延期申请 (read against the task's current deadline), or several of them.
+ */
+export function planDeliveries(
+  p: ParsedReply,
+  claims: ReplyClaims,
+  messageId: string,
+  when: number,
+  deadline: string | undefined,
+  over: Partial<ReportInput> = {},
+): Plan {
+  const ask: ExtensionAsk = deadline ? readExtensionRequest(p.text, { deadline }) : { asked: false };
+  const report = { ...reportFrom(p, claims, messageId, when), ...over };
+  const deliveries: Delivery[] = [];
+  const took: NonNullable<InboundOutcome['took']> = [];
+  const notes: string[] = [];
+  if (claims.period === NOTICE_PERIOD) {
+    // the 交办 notice answered: the 签收, and the report if it states one
+    const stated = p.status !== null;
+    deliveries.push({
+      signal: 'acknowledge',
+      input: { unit: claims.unit, channel: 'email', receivedAt: when, ...(stated ? { report } : {}) },
+    });
+    took.push('acknowledgement');
+    notes.push(
+      `签收${stated ? `，并报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}（如有正在报送的期次）` : ''}`,
+    );
+  } else if (!ask.asked || p.status) {
+    if (!p.text.trim() && !p.status && p.attachments.length === 0)
+      return { outcome: 'unparseable', reason: '邮件正文为空，没有可登记的进展' };
+    deliveries.push({ signal: 'report', input: report });
+    took.push('report');
+    notes.push(
+      p.status
+        ? `报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
+        : '报送：未写明状态，按“推进中”叙述性报告登记，待督查室核对',
+    );
   }
+  if (ask.asked && ask.ok) {
+    deliveries.push({
+      signal: 'extension',
+      input: {
+        key: extensionKey(messageId),
+        unit: claims.unit,
+        newDeadline: ask.newDeadline,
+        reason: ask.reason,
+        receivedAt: when,
+        channel: 'email',
+        inboundMessageId: messageId,
+      },
+    });
+    took.push('extension');
+    notes.push(`延期申请：延至 ${ask.newDeadline}，理由：${ask.reason}（待督查室审批）`);
+  } else if (ask.asked) {
+    if (!deliveries.length) return { outcome: 'refused', reason: `延期申请未能识别：${ask.problem}` };
+    notes.push(`延期申请未能识别：${ask.problem}`);
+  }
+  return { deliveries, took, notes };
 }
 
 /** Whether a reply may hold a 延期申请 (then its task's deadline is needed to read it). */
@@ -714,28 +739,31 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
   if (!verified.ok) throw new RefusedError(`无法放行：回复令牌${verified.reason}`, { id });
   const claims = verified.claims;
-  const report = { ...reportFrom(p, claims, row.messageId, now), needsReview: true };
+  const deadline = mayAskExtension(p.text)
+    ? (await deadlinesOf(deps.prisma, [claims.workflowId])).get(claims.workflowId)
+    : undefined;
+  // what the unit said, as if it had come from a registered address; the report marked for checking
+  const planned = planDeliveries(p, claims, row.messageId, now, deadline, { needsReview: true });
+  if ('outcome' in planned) throw new RefusedError(`无法放行：${planned.reason}`, { id });
   if (
     p.attachments.length &&
     (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0
   ) {
     await storeAttachments(deps.prisma, row.id, p.attachments);
   }
-  const delivery: Delivery =
-    claims.period === NOTICE_PERIOD
-      ? {
-          signal: 'acknowledge',
-          input: { unit: claims.unit, channel: 'email', receivedAt: now, ...(p.status ? { report } : {}) },
-        }
-      : { signal: 'report', input: report };
   try {
-    await deliver(deps, claims.workflowId, delivery);
+    for (const delivery of planned.deliveries) await deliver(deps, claims.workflowId, delivery);
   } catch (err) {
     // the task ended while the reply waited: a refusal the office can read, not Temporal's English
     if (kindOf(err) === 'NotFound')
       throw new RefusedError(`无法放行：${workflowGone(claims.workflowId)}`, { id }, { cause: err });
     throw err;
   }
+  const reportKey = planned.deliveries
+    .map((d) =>
+      d.signal === 'report' ? d.input.key : d.signal === 'acknowledge' ? d.input.report?.key : undefined,
+    )
+    .find((key) => key !== undefined);
   const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;
   await deps.prisma.inboundMessage.update({
     where: { id },
@@ -744,7 +772,7 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
       reason,
       workflowId: claims.workflowId,
       unitName: claims.unit,
-      reportKey: report.key,
+      reportKey: reportKey ?? null,
     },
   });
   await deps.prisma.auditEvent.create({
@@ -765,7 +793,8 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
     workflowId: claims.workflowId,
     unit: claims.unit,
     period: claims.period,
-    reportKey: report.key,
+    ...(reportKey ? { reportKey } : {}),
+    took: planned.took,
   };
 }
 
