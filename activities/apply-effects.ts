@@ -9,7 +9,8 @@ import { mailDeps, sendOnce } from '../lib/mail/send.ts';
 import { composeMail } from './mail/compose.ts';
 import type { Config } from '../lib/config.ts';
 import type { Effect, EffectBatch } from '../workflows/effects.ts';
-import type { ReportInput } from '../workflows/types.ts';
+import type { ReportInput, UnitRef } from '../workflows/types.ts';
+import { unitRefOf } from '../lib/unit-addresses.ts';
 
 export interface ActivityDeps {
   prisma: PrismaClient;
@@ -45,6 +46,15 @@ export function createActivities(deps: ActivityDeps) {
     return row;
   }
 
+  /** A unit as the directory has it now (the workflow's copy is from when the task started). */
+  async function currentUnit(taskSetId: string, unit: UnitRef): Promise<UnitRef> {
+    const row = await prisma.unit.findUnique({
+      where: { taskSetId_name: { taskSetId, name: unit.name } },
+      select: { name: true, emails: true, leaderEmails: true, attributes: true },
+    });
+    return row ? unitRefOf(row) : unit;
+  }
+
   async function apply(
     batch: EffectBatch,
     effect: Effect,
@@ -53,7 +63,15 @@ export function createActivities(deps: ActivityDeps) {
     const taskId = task.id;
     switch (effect.type) {
       case 'mail': {
-        const mail = composeMail(effect.mail, {
+        // the addresses as the directory has them now: a mailbox changed mid-year counts at once
+        const order = {
+          ...effect.mail,
+          ...(effect.mail.unit ? { unit: await currentUnit(task.taskSetId, effect.mail.unit) } : {}),
+          ...(effect.mail.cc
+            ? { cc: await Promise.all(effect.mail.cc.map((unit) => currentUnit(task.taskSetId, unit))) }
+            : {}),
+        };
+        const mail = composeMail(order, {
           workflowId: batch.workflowId,
           task: batch.task,
           taskSet: task.taskSet,
@@ -63,25 +81,12 @@ export function createActivities(deps: ActivityDeps) {
           log.warn('无收件地址，邮件未发送', { step: effect.mail.step });
           return 0;
         }
-        try {
-          const res = await sendOnce(mailer, mail);
-          return res.sent ? 1 : 0;
-        } catch (err) {
-          // A permanent refusal (5xx) will not heal by retrying: keep it on the dashboard, go on.
-          const code = (err as { responseCode?: number }).responseCode;
-          if (code !== undefined && code >= 500) {
-            const at = new Date();
-            for (const address of mail.to) {
-              await prisma.addressHealth.upsert({
-                where: { address },
-                create: { address, lastBounce: at, reason: (err as Error).message },
-                update: { failing: true, lastBounce: at, reason: (err as Error).message },
-              });
-            }
-            return 0;
-          }
-          throw err;
-        }
+        const res = await sendOnce(mailer, mail);
+        // A permanent refusal is on the mail's row (status failed) and on the
+        // dashboard's failing addresses; the workflow goes on.
+        if (res.failed !== undefined && res.sent === false) await markFailing(prisma, mail.to, res.failed);
+        if (res.rejected?.length) await markFailing(prisma, res.rejected, '邮件服务器拒收该地址');
+        return res.sent ? 1 : 0;
       }
       case 'request':
         // createMany … skipDuplicates is one INSERT … ON CONFLICT DO NOTHING: idempotent and cheap.
@@ -152,6 +157,38 @@ export function createActivities(deps: ActivityDeps) {
           },
         });
         return 0;
+      case 'acknowledged':
+        // the first 签收 counts: a later one (another channel) leaves it
+        await prisma.assignment.updateMany({
+          where: { taskId, active: true, unit: { name: effect.unit }, acknowledgedAt: null },
+          data: { acknowledgedAt: new Date(effect.at), acknowledgedVia: effect.channel },
+        });
+        return 0;
+      case 'extension': {
+        const decision = {
+          status: effect.status,
+          decidedBy: effect.decidedBy ?? null,
+          decidedAt: effect.decidedAt !== undefined ? new Date(effect.decidedAt) : null,
+          decisionReason: effect.decisionReason ?? null,
+        };
+        await prisma.extensionRequest.upsert({
+          where: { key: effect.key },
+          create: {
+            key: effect.key,
+            taskId,
+            unitName: effect.unit,
+            newDeadline: dateOnly(effect.newDeadline),
+            reason: effect.reason,
+            channel: effect.channel,
+            inboundMessageId: effect.inboundMessageId ?? null,
+            requestedAt: new Date(effect.requestedAt),
+            ...decision,
+          },
+          // a decision only ever follows the request: a retried batch writes the same
+          update: effect.status === 'pending' ? {} : decision,
+        });
+        return 0;
+      }
       case 'verdict': {
         const data = {
           proposed: effect.proposed,
@@ -180,6 +217,18 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type TaskActivities = ReturnType<typeof createActivities>;
+
+/** Addresses the mail server refused for good, on the dashboard's list of failing addresses. */
+async function markFailing(prisma: PrismaClient, addresses: string[], reason: string): Promise<void> {
+  const at = new Date();
+  for (const address of addresses) {
+    await prisma.addressHealth.upsert({
+      where: { address },
+      create: { address, lastBounce: at, reason },
+      update: { failing: true, lastBounce: at, reason },
+    });
+  }
+}
 
 /**
  * A report row, accepted or refused (the refusal kept with its reason); the

@@ -1,10 +1,20 @@
 // `duban <command>`: one file per command under client/commands/, loaded only
 // when asked for, so `duban --help` and small commands start fast.
+// `duban <command> --help` (or -h) prints that command's usage — the USAGE
+// its file exports, else the line below — and runs nothing: loading a
+// command's module starts nothing, only run() does.
 import { createContext, reportError, EXIT_BAD_INPUT, type CommandContext } from './output.ts';
 
 export type CommandRun = (args: string[], ctx: CommandContext) => Promise<number>;
 
-const commands: Record<string, { summary: string; load: () => Promise<{ run: CommandRun }> }> = {
+interface CommandEntry {
+  summary: string;
+  /** the usage when the command's file exports none */
+  usage?: string;
+  load: () => Promise<{ run: CommandRun; USAGE?: string }>;
+}
+
+const commands: Record<string, CommandEntry> = {
   up: {
     summary: '启动内嵌环境：Temporal、数据库、邮件收发、worker、网页（Ctrl-C 停止）',
     load: () => import('./commands/up.ts'),
@@ -16,7 +26,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   seed: { summary: '载入示例任务集（可重复执行）', load: () => import('./commands/seed.ts') },
   import: {
     summary:
-      'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--apply]',
+      'duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--cadence <周期>] [--apply]',
     load: () => import('./commands/import.ts'),
   },
   start: {
@@ -38,7 +48,8 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/report.ts'),
   },
   simulate: {
-    summary: 'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>]',
+    summary:
+      'duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>]',
     load: () => import('./commands/simulate.ts'),
   },
   inbox: {
@@ -55,6 +66,11 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   },
   web: {
     summary: '只运行网页服务：督查室工作台与单位报送页面（生产部署）',
+    usage: [
+      '用法：duban web',
+      '  只运行网页服务（生产部署）：督查室工作台（登录后：总览、任务、单位、收件、已发邮件、报告）与单位报送页面、/health。',
+      '  监听 WEB_HOST:WEB_PORT；需要 DATABASE_URL 与 TEMPORAL_ADDRESS。SIGINT/SIGTERM 时停止。',
+    ].join('\n'),
     load: () => import('./commands/web.ts'),
   },
   user: {
@@ -63,7 +79,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
     load: () => import('./commands/user.ts'),
   },
   health: {
-    summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker）',
+    summary: '检查各组件是否可用（Temporal、数据库、SMTP、worker、收信）',
     load: () => import('./commands/health.ts'),
   },
 };
@@ -76,7 +92,14 @@ function usage(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     '加 --json 时，标准输出为一个 JSON 文档，说明文字写到标准错误。退出码：0 成功，1 失败，2 输入有误。',
+    'duban <命令> --help：该命令的用法。',
   ].join('\n');
+}
+
+/** Whether the arguments ask for help (before a `--`, after which everything is an operand). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -94,8 +117,14 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_BAD_INPUT;
   }
   try {
-    const { run } = await command.load();
-    return await run(rest, ctx);
+    const module = await command.load();
+    if (asksForHelp(rest)) {
+      const text = module.USAGE ?? command.usage ?? `用法：${command.summary}`;
+      if (json) process.stdout.write(JSON.stringify({ command: name, usage: text }, null, 2) + '\n');
+      else process.stdout.write(text + '\n');
+      return 0;
+    }
+    return await module.run(rest, ctx);
   } catch (err) {
     return reportError(err, ctx);
   }

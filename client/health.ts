@@ -1,5 +1,6 @@
 // Each part's health, as the dashboard and `duban health` show it: Temporal
-// reachable, database migrated, SMTP accepting, worker polling its queue.
+// reachable, database migrated, SMTP accepting, worker polling its queue,
+// and the mailbox replies arrive in (the last successful poll, what waits).
 import type { Client } from '@temporalio/client';
 // @temporalio/proto is CommonJS: Node's ESM loader only offers its default export.
 import proto from '@temporalio/proto';
@@ -22,6 +23,14 @@ export interface Health {
   database: PartHealth;
   smtp: PartHealth;
   worker: PartHealth;
+  mailbox: PartHealth & {
+    /** imap (IMAP_URL), catcher (the embedded one), or none */
+    source: 'imap' | 'catcher' | 'none';
+    /** ISO time of the last poll that succeeded, or null */
+    lastSuccessAt: string | null;
+    /** messages not yet taken in (unseen in the mailbox, or stored and pending) */
+    waiting: number | null;
+  };
 }
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
@@ -39,7 +48,7 @@ async function within<T>(ms: number, p: Promise<T>): Promise<T> {
 }
 
 export async function checkTemporal(config: Config, client?: Client): Promise<PartHealth> {
-  if (!client) return { ok: false, detail: '未连接' };
+  if (!client) return { ok: false, detail: `未连接：${config.temporal.address} 不可达` };
   try {
     const info = await within(3000, client.workflowService.getSystemInfo({}));
     return {
@@ -105,16 +114,101 @@ export async function checkWorker(config: Config, client?: Client): Promise<Part
   }
 }
 
+/** China time, to the second, for people. */
+const chinaTime = (d: Date) =>
+  new Date(d.getTime() + 8 * 3_600_000).toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * The mailbox as the worker's intake last left it (MailboxStatus): healthy
+ * when its last poll succeeded and was recent (three poll intervals, at
+ * least three minutes: a worker that stopped polling shows).
+ */
+export async function checkMailbox(
+  config: Config,
+  db?: Database,
+  now = Date.now(),
+): Promise<Health['mailbox']> {
+  const source: Health['mailbox']['source'] = config.imap.url
+    ? 'imap'
+    : config.smtp.embedded
+      ? 'catcher'
+      : 'none';
+  if (source === 'none')
+    return {
+      ok: true,
+      source,
+      lastSuccessAt: null,
+      waiting: null,
+      detail:
+        '未设置 IMAP_URL：不读取单位的邮件回复（单位可用网页表单报送，或用 duban inbox ingest 导入邮件）',
+    };
+  const what = source === 'imap' ? `IMAP 邮箱 ${new URL(config.imap.url!).hostname}` : '内置邮件收集器';
+  if (!db) return { ok: false, source, lastSuccessAt: null, waiting: null, detail: `${what}：数据库未打开` };
+  try {
+    const row = await within(3000, db.prisma.mailboxStatus.findUnique({ where: { id: source } }));
+    const base = {
+      source,
+      lastSuccessAt: row?.lastSuccessAt?.toISOString() ?? null,
+      waiting: row?.waiting ?? null,
+    };
+    if (!row?.lastPollAt)
+      return {
+        ok: source === 'catcher',
+        ...base,
+        detail:
+          source === 'catcher'
+            ? `${what}：尚未收到回复`
+            : `${what}：尚未收信（worker 是否在运行？duban worker 每 ${config.imap.pollSeconds} 秒读取一次）`,
+      };
+    const waiting = `待处理 ${row.waiting} 封`;
+    if (row.lastError)
+      return {
+        ok: false,
+        ...base,
+        detail: `${what}：${row.lastError}（${row.lastSuccessAt ? `上次成功 ${chinaTime(row.lastSuccessAt)}` : '从未成功'}，${waiting}）`,
+      };
+    const stale = Math.max(3 * config.imap.pollSeconds, 180) * 1000;
+    const age = now - (row.lastSuccessAt ?? row.lastPollAt).getTime();
+    if (source === 'imap' && age > stale)
+      return {
+        ok: false,
+        ...base,
+        detail: `${what}：已 ${Math.round(age / 60_000)} 分钟未收信（上次成功 ${chinaTime(row.lastSuccessAt ?? row.lastPollAt)}；worker 是否在运行？），${waiting}`,
+      };
+    return {
+      ok: true,
+      ...base,
+      detail: `${what}：上次成功收信 ${chinaTime(row.lastSuccessAt ?? row.lastPollAt)}，${waiting}`,
+    };
+  } catch (err) {
+    return {
+      ok: false,
+      source,
+      lastSuccessAt: null,
+      waiting: null,
+      detail: `查询失败：${(err as Error).message}`,
+    };
+  }
+}
+
 export async function checkHealth(parts: {
   config: Config;
   db?: Database;
   client?: Client;
 }): Promise<Health> {
-  const [t, d, s, w] = await Promise.all([
+  const [t, d, s, w, m] = await Promise.all([
     checkTemporal(parts.config, parts.client),
     checkDatabase(parts.db),
     checkSmtp(parts.config),
     checkWorker(parts.config, parts.client),
+    checkMailbox(parts.config, parts.db),
   ]);
-  return { ok: t.ok && d.ok && s.ok && w.ok, temporal: t, database: d, smtp: s, worker: w };
+  return {
+    ok: t.ok && d.ok && s.ok && w.ok && m.ok,
+    temporal: t,
+    database: d,
+    smtp: s,
+    worker: w,
+    mailbox: m,
+  };
 }

@@ -1,19 +1,29 @@
-// Polls IMAP_URL (imapflow) for replies. Each poll takes the unseen messages
+// Reads IMAP_URL (imapflow) for replies. Each poll takes the unseen messages
 // of the mailbox since MAIL_SINCE (a mailbox used before Duban is not read
-// into the past), hands each raw message to the inbound pipeline — which
-// stores it before anything else — and only then marks it \Seen. A message
-// the pipeline could not finish (Temporal unreachable) stays unseen and is
-// taken again at the next poll; the pipeline's Message-ID key makes that safe.
+// into the past) in batches: a batch is fetched, stored raw in one statement
+// (lib/inbound/ingest.ts storeRawBatch), marked \Seen — stored, it cannot be
+// lost, and a crash from here on leaves it pending in the database, where
+// the next drain takes it — and then taken to its outcome (takeIn). The
+// Message-ID key makes a copy, or a message fetched twice, one message.
 import { ImapFlow } from 'imapflow';
 import type { Config } from '../lib/config.ts';
-import { ingestRaw, type InboundDeps, type InboundOutcome } from '../lib/inbound/ingest.ts';
-import { messageKey } from '../lib/mail/parse/index.ts';
+import {
+  inboundKey,
+  storeRawBatch,
+  takeIn,
+  type InboundDeps,
+  type InboundOutcome,
+  type StoredMessage,
+} from '../lib/inbound/ingest.ts';
 
 export interface PollResult {
   fetched: number;
+  /** one per fetched message, in the mailbox's order (a copy answers as a duplicate) */
   outcomes: InboundOutcome[];
-  /** left unseen for the next poll */
+  /** stored but not finished (a workflow out of reach): the next drain tries again */
   retry: number;
+  /** unseen messages left in the mailbox (more than one poll takes) */
+  waiting: number;
 }
 
 export interface ImapPoller {
@@ -50,13 +60,40 @@ function sinceDate(since: string | undefined): Date | undefined {
   return since ? new Date(`${since}T00:00:00+08:00`) : undefined;
 }
 
+/** Why the mailbox could not be read, in Chinese, from imapflow's error (its text is English). */
+export function imapFailure(err: unknown, target?: ImapTarget): string {
+  const e = err as { code?: string; authenticationFailed?: boolean; responseText?: string; message?: string };
+  const where = target ? `${target.host}:${target.port}` : '邮件服务器';
+  if (e?.authenticationFailed) return `登录 ${where} 失败：用户名或密码不正确（IMAP_URL）`;
+  switch (e?.code) {
+    case 'ECONNREFUSED':
+      return `无法连接 ${where}：连接被拒绝（服务器未运行或端口不对）`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `无法连接 ${where}：找不到该主机名`;
+    case 'ETIMEDOUT':
+    case 'ETIMEOUT':
+    case 'CONNECT_TIMEOUT':
+    case 'GREETING_TIMEOUT':
+      return `连接 ${where} 超时`;
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'NoConnection':
+      return `与 ${where} 的连接中断`;
+    case 'NONEXISTENT':
+      return `邮箱 ${target?.mailbox ?? ''} 不存在（IMAP_URL 的路径部分）`;
+    default:
+      return `读取 ${where} 的邮件出错${e?.code ? `（${e.code}）` : ''}：${e?.responseText || e?.message || String(err)}`;
+  }
+}
+
 export async function pollOnce(
   config: Pick<Config, 'imap'>,
   deps: InboundDeps,
-  options: { batch?: number; concurrency?: number } = {},
+  options: { batch?: number; max?: number } = {},
 ): Promise<PollResult> {
-  const batch = options.batch ?? 200;
-  const concurrency = options.concurrency ?? 4;
+  const batch = options.batch ?? 250;
+  const max = options.max ?? 5_000;
   if (!config.imap.url) throw new Error('未配置 IMAP_URL');
   const target = imapTarget(config.imap.url);
   const client = new ImapFlow({
@@ -68,52 +105,80 @@ export async function pollOnce(
     // plain IMAP on loopback in tests and the embedded stack
     tls: { rejectUnauthorized: target.host !== '127.0.0.1' && target.host !== 'localhost' },
   });
-  const result: PollResult = { fetched: 0, outcomes: [], retry: 0 };
+  // a connection the server drops between commands is an error event, not a crash
+  client.on('error', () => undefined);
+  const result: PollResult = { fetched: 0, outcomes: [], retry: 0, waiting: 0 };
   await client.connect();
   try {
     const lock = await client.getMailboxLock(target.mailbox);
     try {
       const since = sinceDate(config.imap.since);
       const uids = (await client.search({ seen: false, ...(since ? { since } : {}) }, { uid: true })) || [];
-      for (let i = 0; i < uids.length; i += batch) {
-        const slice = uids.slice(i, i + batch);
+      const taken = uids.slice(0, max);
+      result.waiting = uids.length - taken.length;
+      for (let i = 0; i < taken.length; i += batch) {
+        const slice = taken.slice(i, i + batch);
         // fetch the batch first: imapflow forbids other commands inside a fetch loop
         const messages = await client.fetchAll(
           slice,
           { uid: true, source: true, internalDate: true },
           { uid: true },
         );
+        const early: number[] = [];
         const todo = messages.filter((m) => {
           if (!m.source) return false;
           const internal = m.internalDate ? new Date(m.internalDate) : undefined;
-          // IMAP SINCE is by day in the server's zone; drop what is still earlier
-          return !(since && internal && internal < since);
+          // IMAP SINCE is by day in the server's zone; drop what is still earlier (left unseen)
+          if (since && internal && internal < since) {
+            early.push(m.uid);
+            return false;
+          }
+          return true;
         });
-        // A few at a time (each waits on the database and Temporal); copies of
-        // one message stay in one lane, in order, so the second is seen as a duplicate.
-        const lanes = new Map<string, number[]>();
-        todo.forEach((m, i) => {
-          const key = messageKey(m.source!);
-          lanes.set(key, [...(lanes.get(key) ?? []), i]);
-        });
-        const outcomes: InboundOutcome[] = new Array(todo.length);
-        const queue = [...lanes.values()];
-        await Promise.all(
-          Array.from({ length: Math.min(concurrency, queue.length) }, async () => {
-            for (let lane = queue.shift(); lane; lane = queue.shift()) {
-              for (const i of lane) outcomes[i] = await ingestRaw(deps, todo[i]!.source!, 'imap');
-            }
-          }),
+        const now = deps.now?.() ?? Date.now();
+        const raws = todo.map((m) => ({
+          messageId: inboundKey(m.source!),
+          source: 'imap' as const,
+          raw: m.source!,
+          receivedAt: now,
+        }));
+        // 1. kept, 2. seen, 3. taken to an outcome
+        const stored = new Map((await storeRawBatch(deps.prisma, raws)).map((s) => [s.messageId, s]));
+        if (todo.length)
+          await client.messageFlagsAdd(
+            todo.map((m) => m.uid),
+            ['\\Seen'],
+            { uid: true },
+          );
+        const pending = new Map<string, StoredMessage>();
+        for (const raw of raws) {
+          const row = stored.get(raw.messageId)!;
+          if (row.outcome === 'pending' && !pending.has(raw.messageId))
+            pending.set(raw.messageId, { ...raw, id: row.id });
+        }
+        const outcomes = new Map(
+          (await takeIn(deps, [...pending.values()])).map((outcome) => [outcome.messageId, outcome]),
         );
-        const seen: number[] = [];
-        todo.forEach((m, i) => {
-          const outcome = outcomes[i]!;
+        const answered = new Set<string>();
+        for (const raw of raws) {
+          const outcome = outcomes.get(raw.messageId);
           result.fetched++;
-          result.outcomes.push(outcome);
-          if (outcome.outcome === 'pending') result.retry++;
-          else seen.push(m.uid);
-        });
-        if (seen.length) await client.messageFlagsAdd(seen, ['\\Seen'], { uid: true });
+          if (outcome && !answered.has(raw.messageId)) {
+            answered.add(raw.messageId);
+            result.outcomes.push(outcome);
+            if (outcome.outcome === 'pending') result.retry++;
+          } else if (outcome) result.outcomes.push({ ...outcome, duplicate: true });
+          else {
+            // a message finished before (seen again: a second copy, a restore)
+            const row = stored.get(raw.messageId)!;
+            result.outcomes.push({
+              id: row.id,
+              messageId: raw.messageId,
+              outcome: row.outcome as InboundOutcome['outcome'],
+              duplicate: true,
+            });
+          }
+        }
       }
     } finally {
       lock.release();
@@ -124,6 +189,10 @@ export async function pollOnce(
   return result;
 }
 
+/**
+ * Polls every IMAP_POLL_SECONDS on its own (the test of a poller alone;
+ * the worker runs intake.ts, which also drains and reports the mailbox).
+ */
 export function startImapPoller(
   config: Pick<Config, 'imap'>,
   deps: InboundDeps,
@@ -142,7 +211,7 @@ export function startImapPoller(
     pollNow().then(
       (r) => options.onPoll?.(r),
       (err: Error) =>
-        (options.onError ?? ((e: Error) => process.stderr.write(`IMAP 收信失败：${e.message}\n`)))(err),
+        (options.onError ?? ((e: Error) => process.stderr.write(`IMAP 收信失败：${imapFailure(e)}\n`)))(err),
     );
   };
   const timer = setInterval(tick, config.imap.pollSeconds * 1000);

@@ -3,8 +3,22 @@
 // unique key, so a retried batch sends nothing twice and writes once.
 import type { IsoDate, LadderLevel, Light, ReportInput, UnitRef, Verdict } from './types.ts';
 
-/** What kind of mail, as the sent-mail table and the office's lists show it. */
-export type MailKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict' | 'other';
+/**
+ * What kind of mail, as the sent-mail table and the office's lists show it.
+ * The workflow orders 退回, 延期 and 撤销 mails as 'other'; the activity
+ * names their kind from the topic (activities/mail/compose.ts).
+ */
+export type MailKind =
+  | 'notice'
+  | 'request'
+  | 'reminder'
+  | 'escalation'
+  | 'verdict'
+  | 'returned'
+  | 'extension'
+  | 'extension-filed'
+  | 'withdrawn'
+  | 'other';
 
 /** The task as mails and projections need it; sent once per batch. */
 export interface TaskBrief {
@@ -21,8 +35,15 @@ export type MailTopic =
   | { topic: 'request'; period: string; periodLabel: string; dueOn: IsoDate; final: boolean }
   | { topic: 'ladder'; level: LadderLevel; period: string; periodLabel: string; dueOn: IsoDate }
   | { topic: 'returned'; period: string; periodLabel: string; reason: string; dueOn: IsoDate }
-  | { topic: 'extension'; newDeadline: IsoDate; approved: boolean; reason?: string }
-  | { topic: 'extension-filed'; unit: string; newDeadline: IsoDate; reason: string }
+  | {
+      topic: 'extension';
+      newDeadline: IsoDate;
+      approved: boolean;
+      reason?: string;
+      /** refused by the workflow's rules (too late, not a later date…) rather than by the office */
+      byRules?: boolean;
+    }
+  | { topic: 'extension-filed'; unit: string; newDeadline: IsoDate; reason: string; key?: string }
   | { topic: 'withdrawn'; reason: string }
   | { topic: 'verdict'; verdict: Verdict; reason: string };
 
@@ -36,6 +57,8 @@ export interface MailOrder {
   toOffice?: boolean;
   /** co-units copied */
   cc?: UnitRef[];
+  /** the unit's mail (Message-ID) this one answers: sent in its thread */
+  inReplyTo?: string;
   about: MailTopic;
   /** workflow clock when it was ordered, epoch ms */
   at: number;
@@ -52,6 +75,23 @@ export type Effect =
   | { type: 'escalation'; key: string; unit: string; period: string; level: LadderLevel; at: number }
   | { type: 'light'; key: string; from: Light; to: Light; at: number; cause: string }
   | { type: 'assignments'; lead: string[]; co: string[]; at: number }
+  /** 签收 of the 交办 notice (the first one of the unit) */
+  | { type: 'acknowledged'; unit: string; at: number; channel: string }
+  /** a 延期申请 filed, or decided (by the office, or refused by the rules): one row per key */
+  | {
+      type: 'extension';
+      key: string;
+      unit: string;
+      newDeadline: IsoDate;
+      reason: string;
+      channel: string;
+      inboundMessageId?: string;
+      requestedAt: number;
+      status: 'pending' | 'approved' | 'refused';
+      decidedBy?: string;
+      decidedAt?: number;
+      decisionReason?: string;
+    }
   | { type: 'task'; state: TaskStateWord; light: Light; nextDue: IsoDate | null; lastReport: string | null }
   | {
       type: 'verdict';

@@ -17,6 +17,12 @@ export interface AcknowledgeInput {
   channel: ReportInput['channel'];
   /** epoch ms when it arrived */
   receivedAt: number;
+  /**
+   * The reply that acknowledged stated a status: its report, for the period
+   * open now (OPEN_PERIOD). Taken only when such a period is open and the
+   * unit has not reported it yet; otherwise the 签收 alone counts.
+   */
+  report?: ReportInput;
 }
 export const acknowledgeSignal = defineSignal<[AcknowledgeInput]>('acknowledge');
 
@@ -37,6 +43,10 @@ export interface ExtensionRequestInput {
   newDeadline: IsoDate;
   reason: string;
   receivedAt: number;
+  /** how it came: a unit's mail, the web form, or the office for the unit (default cli) */
+  channel?: 'email' | 'web' | 'cli';
+  /** the unit's mail (Message-ID): the decision is mailed back in its thread */
+  inboundMessageId?: string;
 }
 export const requestExtensionUpdate = defineUpdate<ReportOutcome, [ExtensionRequestInput]>(
   'requestExtension',

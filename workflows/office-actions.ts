@@ -29,6 +29,7 @@ import {
   firstProblem,
   isRecord,
   keyProblem,
+  MAX_KEY_LENGTH,
   MAX_REASON_LENGTH,
   MAX_UNIT_NAME_LENGTH,
   MAX_UNITS,
@@ -61,10 +62,10 @@ import {
   type ReturnReportInput,
 } from './messages.ts';
 import { VERDICTS, type IsoDate, type ReportInput, type ReportOutcome, type UnitRef } from './types.ts';
-import type { MailTopic } from './effects.ts';
-import { periodUnitKey } from './task-data.ts';
+import type { Effect, MailTopic } from './effects.ts';
+import { periodUnitKey, type ExtensionState } from './task-data.ts';
 import { passOverDueRungs, updateLight } from './escalation.ts';
-import { acknowledge, reportRefusal, takeReport } from './reports.ts';
+import { reportRefusal, takeAcknowledgement, takeReport } from './reports.ts';
 import { project } from './view.ts';
 import type { TaskMachine } from './state.ts';
 
@@ -161,6 +162,38 @@ const returnReport: OfficeAction<ReturnReportInput> = {
 
 // ------------------------------------------------------------------ 延期
 
+/** Who refused a 延期申请 that broke the rules (too late, not a later date…): no person did. */
+export const RULES_ACTOR = '督办系统（按规则）';
+
+const EXTENSION_CHANNELS = ['email', 'web', 'cli'] as const;
+
+/** The read-model row of a 延期申请 as it stands (since the patch that added it). */
+function extensionEffect(machine: TaskMachine, extension: ExtensionState, decidedAt?: number): void {
+  if (!machine.patched('extension-effects')) return;
+  const decided = extension.decided;
+  const effect: Extract<Effect, { type: 'extension' }> = {
+    type: 'extension',
+    key: extension.key,
+    unit: extension.unit,
+    newDeadline: extension.newDeadline,
+    reason: extension.reason,
+    channel: extension.channel ?? 'cli',
+    ...(extension.inboundMessageId ? { inboundMessageId: extension.inboundMessageId } : {}),
+    requestedAt: extension.receivedAt,
+    status: decided ? (decided.approve ? 'approved' : 'refused') : 'pending',
+    ...(decided ? { decidedBy: decided.by, decidedAt } : {}),
+    ...(decided?.reason ? { decisionReason: decided.reason } : {}),
+  };
+  machine.emit(effect);
+}
+
+/** A unit's mail that the answer goes back under (the web form's submissions are no mail thread). */
+function threadOf(extension: ExtensionRequestInput): { inReplyTo?: string } {
+  return extension.channel === 'email' && extension.inboundMessageId
+    ? { inReplyTo: extension.inboundMessageId }
+    : {};
+}
+
 /** 延期申请: a lead unit asks for a later deadline, before the current one has passed. */
 const requestExtension: OfficeAction<ExtensionRequestInput> = {
   update: requestExtensionUpdate,
@@ -175,6 +208,10 @@ const requestExtension: OfficeAction<ExtensionRequestInput> = {
       dateProblem(input.newDeadline, '申请的完成时限'),
       reasonProblem(input.reason, '延期申请须说明理由'),
       momentProblem(input.receivedAt, '收到时间'),
+      input.channel === undefined || EXTENSION_CHANNELS.includes(input.channel)
+        ? undefined
+        : `申请渠道应为 ${EXTENSION_CHANNELS.join('、')} 之一，收到 ${shown(input.channel)}`,
+      textProblem(input.inboundMessageId, '来信编号', { max: MAX_KEY_LENGTH }),
     );
     if (problem) return badInput(problem);
     if (machine.closed) return refused('任务已结束，不能申请延期');
@@ -187,18 +224,54 @@ const requestExtension: OfficeAction<ExtensionRequestInput> = {
   },
   apply(machine, input, now) {
     if (own(machine.data.extensions, input.key)) return DUPLICATE;
-    machine.data.extensions[input.key] = { ...input };
+    const extension: ExtensionState = { ...input };
+    machine.data.extensions[input.key] = extension;
     const about: MailTopic = {
       topic: 'extension-filed',
       unit: input.unit,
       newDeadline: input.newDeadline,
       reason: input.reason,
+      key: input.key,
     };
     machine.mail(`extension-filed/${input.key}`, 'other', about, now, { toOffice: true });
+    extensionEffect(machine, extension);
     machine.changed = true;
     return ACCEPTED;
   },
 };
+
+/**
+ * A 延期申请 that came by signal (a unit's mail) and that the rules refuse:
+ * since the patch, kept as refused, and the unit told why in its thread (a
+ * signal has no one to answer). A malformed one is dropped: it names no
+ * request a person could read.
+ */
+function refuseSignalledExtension(
+  machine: TaskMachine,
+  input: ExtensionRequestInput,
+  refusal: ApplicationFailure,
+  now: number,
+): void {
+  if (refusal.type !== 'Refused' || !machine.patched('extension-request-refusals')) return;
+  const extension: ExtensionState = {
+    ...input,
+    decided: { approve: false, by: RULES_ACTOR, reason: refusal.message },
+  };
+  machine.data.extensions[input.key] = extension;
+  extensionEffect(machine, extension, now);
+  const unit = machine.unitOnTask(input.unit);
+  if (unit) {
+    const about: MailTopic = {
+      topic: 'extension',
+      newDeadline: input.newDeadline,
+      approved: false,
+      reason: refusal.message,
+      byRules: true,
+    };
+    machine.mail(`extension/${input.key}`, 'other', about, now, { unit, ...threadOf(input) });
+  }
+  machine.changed = true;
+}
 
 /** The office approves or refuses a 延期申请; approved, the deadline moves. */
 const decideExtension: OfficeAction<ExtensionDecisionInput> = {
@@ -238,7 +311,8 @@ const decideExtension: OfficeAction<ExtensionDecisionInput> = {
       approved: input.approve,
       reason: input.reason,
     };
-    if (unit) machine.mail(`extension/${input.key}`, 'other', about, now, { unit });
+    if (unit) machine.mail(`extension/${input.key}`, 'other', about, now, { unit, ...threadOf(extension) });
+    extensionEffect(machine, extension, now);
     if (plan) {
       const reason = `${extension.unit} 申请延期，${input.by} 同意：${extension.reason}`;
       machine.moveDeadline(extension.newDeadline, reason, now, plan);
@@ -502,13 +576,13 @@ function installUpdate<Input>(action: OfficeAction<Input>, machine: TaskMachine,
 export function installOfficeActions(machine: TaskMachine, now: () => number): void {
   setHandler(reportSignal, (input) => void takeReport(machine, input, now()));
   installUpdate(submitReport, machine, now);
-  setHandler(acknowledgeSignal, (input) => {
-    if (isRecord(input) && typeof input.unit === 'string') acknowledge(machine, input.unit, now());
-  });
+  setHandler(acknowledgeSignal, (input) => takeAcknowledgement(machine, input, now()));
   installUpdate(returnReport, machine, now);
   installUpdate(requestExtension, machine, now);
   setHandler(requestExtensionSignal, (input) => {
-    if (!refusalOf(requestExtension, machine, input, now())) requestExtension.apply(machine, input, now());
+    const refusal = refusalOf(requestExtension, machine, input, now());
+    if (!refusal) requestExtension.apply(machine, input, now());
+    else refuseSignalledExtension(machine, input, refusal, now());
   });
   installUpdate(decideExtension, machine, now);
   installUpdate(extendDeadline, machine, now);

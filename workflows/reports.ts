@@ -16,7 +16,7 @@ import {
   shown,
   textProblem,
 } from './input-checks.ts';
-import { REPORT_STATUSES, type ReportInput, type ReportOutcome } from './types.ts';
+import { OPEN_PERIOD, REPORT_STATUSES, type ReportInput, type ReportOutcome } from './types.ts';
 import { periodUnitKey, type StoredReport } from './task-data.ts';
 import { updateLight } from './escalation.ts';
 import { project } from './view.ts';
@@ -56,13 +56,25 @@ function reportShapeProblem(input: Record<string, unknown>): string | undefined 
 }
 
 /**
+ * A report for OPEN_PERIOD (a reply to a mail that names no period) as a
+ * report for the period open now; any other report as it is. Left as it is
+ * when no period is open: the rules then refuse it.
+ */
+export function withOpenPeriod<T>(machine: TaskMachine, input: T): T {
+  if (!isRecord(input) || input.period !== OPEN_PERIOD) return input;
+  const open = machine.openPeriod();
+  return open ? { ...input, period: open.id } : input;
+}
+
+/**
  * Why a report cannot be taken, or undefined. Duplicates pass (they are
  * answered as such). BadInput for a malformed one, Refused when the rules
  * say no (a unit not on the task, a period the task does not have or that
  * is not open, a closed task).
  */
-export function reportRefusal(machine: TaskMachine, input: ReportInput): ApplicationFailure | undefined {
+export function reportRefusal(machine: TaskMachine, given: ReportInput): ApplicationFailure | undefined {
   const data = machine.data;
+  const input = withOpenPeriod(machine, given);
   if (!isRecord(input)) return badInput(`无法识别的报送：${shown(input)}`);
   const key = keyProblem(input.key, '报送编号');
   if (key) return badInput(key);
@@ -72,6 +84,7 @@ export function reportRefusal(machine: TaskMachine, input: ReportInput): Applica
   if (data.phase === 'withdrawn') return refused('该任务已撤销，不再接收报送');
   if (data.phase === 'closed') return refused('该任务已办结，不再接收报送');
   if (!machine.unitOnTask(input.unit)) return refused(`单位「${input.unit}」不是本任务的责任单位`);
+  if (input.period === OPEN_PERIOD) return refused('目前没有正在报送的期次，请在收到请报通知后报送');
   const period = data.periods.find((candidate) => candidate.id === input.period);
   // Refused, not NotFound: callers read NotFound from a report's update as "the task is gone"
   if (!period || period.skipped) return refused(`本任务没有报送期次「${input.period}」`);
@@ -101,8 +114,9 @@ function recordable(input: unknown): input is ReportInput {
 }
 
 /** Takes a report (update handler or signal); never throws. Refusals are kept and recorded. */
-export function takeReport(machine: TaskMachine, input: ReportInput, now: number): ReportOutcome {
+export function takeReport(machine: TaskMachine, given: ReportInput, now: number): ReportOutcome {
   const data = machine.data;
+  const input = withOpenPeriod(machine, given);
   if (isRecord(input) && typeof input.key === 'string' && Object.hasOwn(data.reports, input.key))
     return { accepted: true, duplicate: true };
   const refusal = reportRefusal(machine, input);
@@ -137,13 +151,33 @@ export function takeReport(machine: TaskMachine, input: ReportInput, now: number
   const label = data.periods.find((period) => period.id === input.period)?.label ?? input.period;
   updateLight(machine, now, `${input.unit} 已报送「${label}」（${input.status}${percent}）`);
   project(machine, now);
-  return { accepted: true };
+  return given.period === OPEN_PERIOD ? { accepted: true, period: input.period } : { accepted: true };
 }
 
-/** 签收 of the 交办 notice by a unit on the task; the first one counts. */
-export function acknowledge(machine: TaskMachine, unit: string, at: number): void {
+/**
+ * 签收 of the 交办 notice by a unit on the task; the first one counts, and
+ * (since the patch) reaches the read model as an effect.
+ */
+export function acknowledge(machine: TaskMachine, unit: string, at: number, channel = 'cli'): void {
   if (machine.data.acknowledged[unit] === undefined && machine.unitOnTask(unit)) {
     machine.data.acknowledged[unit] = at;
     machine.changed = true;
+    if (machine.patched('acknowledgement-effect')) machine.emit({ type: 'acknowledged', unit, at, channel });
   }
+}
+
+/**
+ * A reply to the 交办 notice: the unit's 签收, and its report when it
+ * states one and a period is open that the unit has not reported yet (a
+ * 签收 never replaces a report the unit already made). Never throws.
+ */
+export function takeAcknowledgement(machine: TaskMachine, input: unknown, now: number): void {
+  if (!isRecord(input) || typeof input.unit !== 'string') return;
+  const channel = CHANNELS.includes(input.channel as ReportInput['channel']) ? String(input.channel) : 'cli';
+  acknowledge(machine, input.unit, now, channel);
+  const report = input.report;
+  if (!isRecord(report) || report.unit !== input.unit) return;
+  const open = machine.openPeriod();
+  if (!open || machine.isReported(open.id, input.unit)) return;
+  takeReport(machine, { ...(report as unknown as ReportInput), period: open.id }, now);
 }

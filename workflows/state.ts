@@ -46,10 +46,15 @@ export class TaskMachine {
   /** set when something changed the agenda: the main loop wakes up */
   changed = false;
 
+  /**
+   * @param patched Temporal's patched() in the workflow: whether a change
+   *   that alters what an older history did may run (true outside a workflow).
+   */
   constructor(
     readonly input: TaskWorkflowInput,
     readonly workflowId: string,
     now: number,
+    readonly patched: (patchId: string) => boolean = () => true,
   ) {
     this.calendar = new WorkingCalendar(input.calendar);
     this.data = input.carried ?? initialTaskData(input, this.plan(now, input.deadline), now);
@@ -121,6 +126,14 @@ export class TaskMachine {
     return (
       this.data.lead.find((unit) => unit.name === name) ?? this.data.co.find((unit) => unit.name === name)
     );
+  }
+
+  /** The period open now (requested, not yet followed by the next one), if any. */
+  openPeriod(): PeriodState | undefined {
+    return this.data.periods
+      .filter((period) => !period.skipped && this.isOpen(period))
+      .sort((a, b) => a.requestAt - b.requestAt)
+      .at(-1);
   }
 
   isReported(period: string, unit: string): boolean {
@@ -271,8 +284,8 @@ export class TaskMachine {
     return takeReport(this, input, now);
   }
 
-  acknowledge(unit: string, at: number): void {
-    acknowledge(this, unit, at);
+  acknowledge(unit: string, at: number, channel?: string): void {
+    acknowledge(this, unit, at, channel);
   }
 
   unitLight(unit: string, now: number): Light {

@@ -32,7 +32,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
   const offset = input.clockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
   const workflowId = workflowInfo().workflowId;
-  const machine = new TaskMachine(input, workflowId, now());
+  const machine = new TaskMachine(input, workflowId, now(), patched);
   installHandlers(machine, now);
   const data = machine.data;
 

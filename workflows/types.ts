@@ -97,16 +97,33 @@ export interface LadderStep {
 /** A unit on a task as the workflow knows it (from the directory at start). */
 export interface UnitRef {
   name: string;
-  /** addresses allowed to report for the unit; the first receives mail */
+  /** addresses allowed to report for the unit; each receives mail unless requestEmails names some */
   emails: string[];
+  /** the addresses mail goes to, when the directory marks some (收件邮箱); else every one of emails */
+  requestEmails?: string[];
   /** leaders' addresses, for 督办 */
   leaderEmails: string[];
 }
+
+/**
+ * The period of a report that answers a mail naming none (the 延期 decision,
+ * the 交办 notice): the workflow takes it for the period open now, and
+ * refuses it when none is open.
+ */
+export const OPEN_PERIOD = 'open';
+
+/**
+ * The period a reply token of the 交办 notice names: a reply to the notice
+ * is the unit's 签收, and its report (if it states a status) goes to the
+ * period open now that the unit has not reported yet.
+ */
+export const NOTICE_PERIOD = 'notice';
 
 /** A progress report as it reaches the workflow, from any channel. */
 export interface ReportInput {
   /** idempotency key: the same key twice is one report */
   key: string;
+  /** a period id, or OPEN_PERIOD: the one open now */
   period: string;
   unit: string;
   status: ReportStatus;
@@ -130,4 +147,6 @@ export interface ReportOutcome {
   duplicate?: boolean;
   /** why it was refused, in Chinese */
   reason?: string;
+  /** a report taken: the period it was taken for (an OPEN_PERIOD report's, resolved) */
+  period?: string;
 }

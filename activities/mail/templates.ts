@@ -11,7 +11,8 @@ import type { IsoDate, LadderLevel, ReportStatus, Verdict } from '../../workflow
 import { escapeHtml } from '../../lib/html.ts';
 import { oneLine } from '../../lib/text.ts';
 
-export type TemplateKind = 'notice' | 'request' | 'reminder' | 'escalation' | 'verdict';
+export type TemplateKind =
+  'notice' | 'request' | 'reminder' | 'escalation' | 'verdict' | 'returned' | 'extension';
 
 export interface MailContext {
   taskSet: { name: string; year: number };
@@ -46,6 +47,12 @@ export interface MailContext {
   replyLink?: string;
   /** the office's name and address, for the signature */
   office?: { name: string; email: string };
+  /** the units' guide (<PUBLIC_URL>/help/units), linked from the 交办 notice */
+  helpLink?: string;
+  /** 退回: why the report was sent back */
+  returnedReason?: string;
+  /** the decision on the unit's 延期申请 */
+  extension?: { newDeadline: IsoDate; approved: boolean; reason?: string; byRules?: boolean };
 }
 
 export interface RenderedMail {
@@ -79,6 +86,20 @@ interface Block {
   link?: string;
 }
 
+const CHINESE_DIGITS = '〇一二三四五六七八九';
+
+/**
+ * The set's title in subjects and text: "<year>年<name>", unless the name
+ * holds the year already (沙坪坝区2022年政府工作报告…), in digits or in
+ * Chinese numerals (二〇二二年).
+ */
+export function setTitle(taskSet: MailContext['taskSet']): string {
+  const name = oneLine(taskSet.name);
+  const year = String(taskSet.year);
+  const chinese = [...year].map((digit) => CHINESE_DIGITS[Number(digit)]).join('');
+  return name.includes(year) || name.includes(chinese) ? name : `${year}年${name}`;
+}
+
 function taskRows(ctx: MailContext): Block[] {
   const rows: Block[] = [
     {
@@ -108,10 +129,16 @@ function howToReply(ctx: MailContext): Block[] {
       text: '第一行写“状态：××”，××为 完成、推进中、滞后、受阻、部分完成、未完成 之一；\n第二行写“进度：××%”（0 至 100）；\n然后写具体进展；滞后、受阻、部分完成、未完成的，请另起一行写“原因：……”。\n台账、照片等材料可作为附件一并发送。',
     },
   ];
+  blocks.push({
+    kind: 'p',
+    text: '如需延长完成时限，请在完成时限前回复本邮件，写明“申请延期至××××年××月××日，理由：……”，督查室审批后回复你单位。',
+  });
   if (ctx.reference)
     blocks.push({ kind: 'p', text: `请保留邮件主题中的编号 ${ctx.reference}，以便系统自动登记。` });
   if (ctx.replyAddress) blocks.push({ kind: 'p', text: `回复地址：${ctx.replyAddress}` });
   if (ctx.replyLink) blocks.push({ kind: 'p', text: '也可以在网页上填报：', link: ctx.replyLink });
+  if (ctx.helpLink)
+    blocks.push({ kind: 'p', text: '报送说明（签收、格式、附件、延期）：', link: ctx.helpLink });
   return blocks;
 }
 
@@ -126,7 +153,7 @@ function signature(ctx: MailContext): Block[] {
 function build(ctx: MailContext, kind: TemplateKind): { subject: string; blocks: Block[] } {
   const seq = `第${oneLine(ctx.task.seq)}项`;
   const ref = ctx.reference ? ` ${oneLine(ctx.reference)}` : '';
-  const setName = `${ctx.taskSet.year}年${ctx.taskSet.name}`;
+  const setName = setTitle(ctx.taskSet);
   const period = ctx.period;
   switch (kind) {
     case 'notice':
@@ -210,6 +237,42 @@ function build(ctx: MailContext, kind: TemplateKind): { subject: string; blocks:
           ...(v.reason ? [{ kind: 'row' as const, label: '评定说明', text: v.reason }] : []),
           ...taskRows(ctx),
           { kind: 'p', text: '如有异议，请与督查室联系。' },
+          ...signature(ctx),
+        ],
+      };
+    }
+    case 'returned':
+      return {
+        subject: `【退回】${seq}任务${period?.label ?? ''}报告退回，请重新报送${ref}`,
+        blocks: [
+          { kind: 'p', text: `${ctx.unit}：` },
+          {
+            kind: 'p',
+            text: `你单位报送的${seq}工作任务${period?.label ?? ''}进展报告已退回，请于${period ? dateLabel(period.dueOn) : '截止日'}前重新报送。`,
+          },
+          { kind: 'row', label: '退回理由', text: ctx.returnedReason ?? '' },
+          ...taskRows(ctx),
+          ...howToReply(ctx),
+          ...signature(ctx),
+        ],
+      };
+    case 'extension': {
+      const e = ctx.extension ?? { newDeadline: ctx.task.deadline, approved: false };
+      const verdict = e.approved ? '同意' : '不同意';
+      const who = e.byRules ? '按督办规则，该申请未能受理' : `督查室${verdict}`;
+      return {
+        subject: `【延期${e.byRules ? '未受理' : verdict}】${seq}任务延期申请${ref}`,
+        blocks: [
+          { kind: 'p', text: `${ctx.unit}：` },
+          {
+            kind: 'p',
+            text: `你单位关于将${seq}工作任务完成时限延至${dateLabel(e.newDeadline)}的申请，${who}。${e.approved ? `完成时限已调整为${dateLabel(e.newDeadline)}，此后的请报按新时限安排。` : '原完成时限不变，请按原计划推进并按时报送。'}`,
+          },
+          ...(e.reason
+            ? [{ kind: 'row' as const, label: e.approved ? '说明' : '理由', text: e.reason }]
+            : []),
+          ...taskRows(ctx),
+          ...howToReply(ctx),
           ...signature(ctx),
         ],
       };

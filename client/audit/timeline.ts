@@ -27,6 +27,10 @@ const MAIL: Record<string, string> = {
   reminder: '催办',
   escalation: '督办',
   verdict: '评定通知',
+  returned: '退回',
+  extension: '延期决定',
+  'extension-filed': '延期申请',
+  withdrawn: '撤销通知',
   other: '通知',
 };
 
@@ -52,6 +56,10 @@ function describeEffect(workflowId: string, e: Effect): string {
       return `任务状态 ${e.state}，${LIGHT[e.light] ?? e.light}${e.nextDue ? `，下次截止 ${e.nextDue}` : ''}`;
     case 'verdict':
       return `评定：${e.final}（拟定 ${e.proposed}，${e.decidedBy === 'office' ? (e.overridden ? '督查室改定' : '督查室确认') : '期满按拟定'}）：${e.reason}`;
+    case 'acknowledged':
+      return `签收：${e.unit}（${e.channel}）`;
+    case 'extension':
+      return `延期申请 ${e.key}：${e.unit} 申请延至 ${e.newDeadline}，${{ pending: '待审批', approved: '同意', refused: '不同意' }[e.status]}${e.decidedBy ? `（${e.decidedBy}${e.decisionReason ? `：${e.decisionReason}` : ''}）` : ''}`;
   }
 }
 

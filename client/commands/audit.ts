@@ -11,7 +11,13 @@ import { progress } from '../progress.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
-const USAGE = '用法：duban audit timeline <workflowId> | replay [--all|<workflowId>…] | verify [<taskSetId>]';
+export const USAGE = [
+  '用法：duban audit timeline <workflowId> | replay [--all|<workflowId>…] | verify [<taskSetId>] [--json]',
+  '  timeline  按工作流历史讲述一项任务的经过（报送、邮件、催办督办、亮灯、评定）',
+  '  replay    用当前代码重放历史，列出不再一致的工作流（不带参数或 --all：全部）',
+  '  verify    由历史重建数据库应有的内容，逐行核对（不带参数：全部任务集）',
+  '  审计命令只读，不改变任何数据。',
+].join('\n');
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals, values } = parseCommandArgs(args, { all: { type: 'boolean' } }, USAGE);

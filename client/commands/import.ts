@@ -1,5 +1,5 @@
 // duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY>
-//   [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--apply] [--json]
+//   [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--cadence <周期>] [--apply] [--json]
 //
 // Reads the decomposition table and the unit directory, checks everything,
 // and writes it in one transaction. With any error nothing is written, every
@@ -15,9 +15,19 @@ import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
 import { importTables, type ImportIssue, type ImportResult } from '../import/index.ts';
 import { FIELD_LABELS } from '../import/diff.ts';
+import { CADENCE_HELP } from '../import/settings.ts';
 
-const USAGE =
-  '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--apply] [--json]';
+export const USAGE = [
+  '用法：duban import <tasks.csv|.xlsx> --units <units.csv|.xlsx> --year <YYYY> [--name <标题>] [--sheet <工作表>] [--id <任务集编号>] [--cadence <周期>] [--apply] [--json]',
+  '  导入分解表和单位名录（全部检查无误才写入）；再次导入同一任务集时列出差异，加 --apply 才写入。',
+  '  --units     单位名录（CSV 或 XLSX）',
+  '  --year      年度，如 2022',
+  '  --name      任务集名称（默认取表格标题行或文件名）',
+  '  --sheet     XLSX 的工作表名（默认第一个）',
+  '  --id        任务集编号（默认 <年度>-<名称缩写>）',
+  `  --cadence   报送周期：${CADENCE_HELP}；默认每月`,
+  '  --apply     把与数据库的差异写入已有任务集',
+].join('\n');
 /** files above this size get a progress bar */
 const PROGRESS_BYTES = 512 * 1024;
 
@@ -30,6 +40,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       name: { type: 'string' },
       sheet: { type: 'string' },
       id: { type: 'string' },
+      cadence: { type: 'string' },
       apply: { type: 'boolean', default: false },
     },
     USAGE,
@@ -58,6 +69,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       name: values.name,
       sheet: values.sheet,
       id: values.id,
+      cadence: values.cadence,
       apply: values.apply,
       actor: 'duban import',
       onProgress: big
@@ -108,7 +120,9 @@ export function render(r: ImportResult): string {
     lines.push(`导入失败，未写入任何数据。共 ${r.errors.length} 处错误：`);
     for (const e of r.errors) lines.push(`  ${where(e)}${e.value ? `（值：${e.value}）` : ''}：${e.message}`);
   } else if (r.created) {
-    lines.push(`已导入任务集 ${r.taskSetId}「${r.name}」：${r.tasks} 项任务（${cats}），${r.units} 个单位。`);
+    lines.push(
+      `已导入任务集 ${r.taskSetId}「${r.name}」：${r.tasks} 项任务（${cats}），${r.units} 个单位，报送周期${r.cadence ?? '每月'}。`,
+    );
   } else if (r.applied) {
     lines.push(
       `已更新任务集 ${r.taskSetId}「${r.name}」：现有 ${r.tasks} 项任务（${cats}），${r.units} 个单位。`,
@@ -131,6 +145,10 @@ export function render(r: ImportResult): string {
     if (d.blocked.length)
       lines.push(
         `  工作流已启动、导入不改动的任务 ${d.blocked.length} 项：${list(d.blocked.map((b) => b.seq))}`,
+      );
+    if (r.cadenceChange)
+      lines.push(
+        `  报送周期：${r.cadenceChange.from} → ${r.cadenceChange.to}${r.applied ? '（已写入）' : ''}`,
       );
     const u = d.units;
     if (u.added.length + u.changed.length + u.removed.length) {

@@ -10,8 +10,9 @@ import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
 import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
 
-const USAGE =
-  '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json] | duban inbox list [--outcome <结果>[,<结果>…]] [--json]';
+export const USAGE =
+  '用法：duban inbox parse <file.eml> [--json] | duban inbox ingest <file.eml…> [--json] | duban inbox apply <收件编号> --by <核实人> [--json] | duban inbox list [--outcome <结果>[,<结果>…]] [--json]' +
+  '\n  parse 显示解析结果；ingest 把保存的邮件按收信流程登记并送达任务；apply 由督查室核实后放行待核实的回复；list 列出收件及其结果。';
 
 /** Why a file could not be read, by the system's error code (the English message is not for a person). */
 const READ_FAILURE: Record<string, string> = {

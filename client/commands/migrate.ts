@@ -2,9 +2,16 @@
 // (embedded PGlite, or PostgreSQL through DATABASE_URL) with Prisma's bookkeeping.
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
-import type { CommandContext } from '../output.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 
-export async function run(_args: string[], ctx: CommandContext): Promise<number> {
+export const USAGE = [
+  '用法：duban migrate [--json]',
+  '  对配置的数据库（DATABASE_URL 指向的 PostgreSQL，或内嵌 PGlite）执行尚未执行的迁移；可重复执行。',
+].join('\n');
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  if (parseCommandArgs(args, {}, USAGE).positionals.length) throw new BadInputError(USAGE);
   const db = await openDatabase(loadConfig());
   try {
     const m = db.migrations!;

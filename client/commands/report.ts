@@ -7,8 +7,9 @@ import { renderReport, REPORT_FORMATS, type ReportFormat } from '../report/rende
 import { type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 
-const USAGE =
-  '用法：duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>] [--as-of YYYY-MM-DD]';
+export const USAGE =
+  '用法：duban report <taskSetId> --kind midyear|final --format md|html|xlsx|json [--out <文件>] [--as-of YYYY-MM-DD]' +
+  '\n  生成半年（midyear）或全年（final）完成情况报告；xlsx 须用 --out 指定文件。只读。';
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { positionals, values } = parseCommandArgs(

@@ -6,8 +6,13 @@ import { EXIT_OK, type CommandContext } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { ensureSampleImported, SAMPLE_DIR } from '../import/index.ts';
 
+export const USAGE = [
+  '用法：duban seed [--json]',
+  '  数据库中还没有任务集时，载入示例任务集（沙坪坝区 2022 年分解表）；可重复执行。',
+].join('\n');
+
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
-  if (args.length) throw new BadInputError('用法：duban seed [--json]（不需要其他参数）');
+  if (args.length) throw new BadInputError(`${USAGE}\n（不需要其他参数）`);
   const db = await openDatabase(loadConfig());
   try {
     const r = await ensureSampleImported(db);

@@ -8,10 +8,16 @@ import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { progress, type Progress } from '../progress.ts';
 import { simulateYear } from '../simulate/simulate.ts';
+import { CADENCE_HELP } from '../import/settings.ts';
 import { reportTargets, writeReports } from '../report/files.ts';
 
-const USAGE =
-  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--report <file.md|.html|.xlsx|.json>…] [--json]';
+export const USAGE = [
+  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>] [--report <file.md|.html|.xlsx|.json>…] [--json]',
+  '  在时间跳跃服务器上用真实的工作流和活动模拟一整年（临时数据库与邮箱，不影响正式数据）。',
+  '  --replies   回复文件，每行 {"date","task","unit","status","percent","text","reason"}',
+  `  --cadence   报送周期：${CADENCE_HELP}；默认每月`,
+  '  --report    模拟结束时写出全年完成情况报告（可多次给出，按扩展名定格式）',
+].join('\n');
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -21,6 +27,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       units: { type: 'string' },
       year: { type: 'string' },
       replies: { type: 'string' },
+      cadence: { type: 'string' },
       keep: { type: 'boolean' },
       report: { type: 'string', multiple: true },
     },
@@ -47,6 +54,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       unitsFile: values.units,
       year: Number(values.year),
       repliesFile: values.replies,
+      cadence: values.cadence,
       keep: values.keep,
       ...(reports.length
         ? { onDone: async (db, id) => void (written = await writeReports(db.prisma, id, 'final', reports)) }
@@ -63,6 +71,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       written ? { ...r, report: written } : r,
       [
         `模拟完成（用时 ${(r.wallMs / 1000).toFixed(1)} 秒）：${r.tasks} 项任务，发出邮件 ${r.mails} 封，催办 ${r.reminders} 次，督办 ${r.escalations} 次`,
+        `报送周期 ${r.cadence}：每项任务请报 ${r.requests.min === r.requests.max ? r.requests.min : `${r.requests.min}–${r.requests.max}`} 次（含最终报告），共 ${r.requests.total} 次`,
         `评定：完成 ${v['完成']}，部分完成 ${v['部分完成']}，未完成 ${v['未完成']}`,
         ...Object.entries(r.byCategory).map(
           ([c, n]) => `  ${c}：完成 ${n['完成']}，部分完成 ${n['部分完成']}，未完成 ${n['未完成']}`,

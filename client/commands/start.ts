@@ -7,8 +7,12 @@ import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { progress } from '../progress.ts';
 import { startTaskSet } from '../start/start-task-set.ts';
+import { settingsFrom } from '../import/settings.ts';
 
-const USAGE = '用法：duban start <taskSetId> [--json]';
+export const USAGE = [
+  '用法：duban start <taskSetId> [--json]',
+  '  为任务集的每项任务启动督办工作流（交办通知随即发出）；再次执行不会重复启动。',
+].join('\n');
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
   const parsed = parseCommandArgs(args, {}, USAGE);
@@ -31,6 +35,8 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         },
       );
     }
+    // a set whose settings are wrong is told before anything connects or starts
+    settingsFrom(set.settings, set);
     const client = await connectClient(config);
     try {
       const bar = progress(`启动 ${taskSetId}`, set._count.tasks);

@@ -4,9 +4,14 @@
 import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { EXIT_OK, type CommandContext, parseCommandArgs } from '../output.ts';
-import { BadInputError } from '../../lib/errors.ts';
+import { BadInputError, messageOf } from '../../lib/errors.ts';
+import { cadenceLabel, settingsFrom } from '../import/settings.ts';
 
-const USAGE = '用法：duban status [<taskSetId>] [--json]';
+export const USAGE = [
+  '用法：duban status [<taskSetId>] [--json]',
+  '  不带参数：每个任务集的任务数、状态、亮灯、报送周期；',
+  '  带任务集编号：另列每项任务的亮灯、状态、下次截止和最近报送。只读，不执行迁移。',
+].join('\n');
 const LIGHT: Record<string, string> = { green: '绿', yellow: '黄', red: '红' };
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
@@ -43,6 +48,14 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       });
       const count = <T extends { _count: number }>(rows: T[], k: keyof T) =>
         Object.fromEntries(rows.map((r) => [r[k] as string, r._count]));
+      // a set whose settings are wrong is still listed; the problem is what it shows
+      let cadence: { label: string; value?: unknown; problem?: string };
+      try {
+        const settings = settingsFrom(s.settings, s);
+        cadence = { label: cadenceLabel(settings.cadence), value: settings.cadence };
+      } catch (err) {
+        cadence = { label: '设置有误', problem: messageOf(err) };
+      }
       const entry: Record<string, unknown> = {
         taskSetId: s.id,
         name: s.name,
@@ -52,9 +65,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         byState: count(byState, 'state'),
         byLight: count(byLight, 'light'),
         verdicts: count(verdicts, 'final'),
+        cadence: cadence.value ?? null,
+        cadenceLabel: cadence.label,
+        ...(cadence.problem ? { settingsProblem: cadence.problem } : {}),
       };
       lines.push(
-        `${s.id}  ${s.name}（${s.year}年）共 ${entry.tasks} 项` +
+        `${s.id}  ${s.name}（${s.year}年）共 ${entry.tasks} 项  报送周期：${cadence.label}` +
           `  状态：${
             Object.entries(entry.byState as object)
               .map(([k, v]) => `${k} ${v}`)
@@ -71,6 +87,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
                 .join('，')}`
             : ''),
       );
+      if (cadence.problem) lines.push(`  ${cadence.problem}`);
       if (taskSetId) {
         const tasks = await db.prisma.task.findMany({
           where: { taskSetId: s.id },

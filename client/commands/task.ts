@@ -9,7 +9,7 @@ import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
 import type { Verdict } from '../../workflows/types.ts';
 
-const USAGE = [
+export const USAGE = [
   '用法：duban task <动作> <任务（duban/<任务集>/<序号> 或 <任务集>/<序号>）> [选项] --by <经办人>',
   '  show                                   查看任务当前状态',
   '  ack --unit <单位>                        登记签收（如电话签收）',

@@ -2,7 +2,8 @@
 // the foreground until Ctrl-C (SIGINT) or SIGTERM, then stop it cleanly.
 import { loadConfig } from '../../lib/config.ts';
 import { startStack } from '../up/stack.ts';
-import type { CommandContext } from '../output.ts';
+import { parseCommandArgs, type CommandContext } from '../output.ts';
+import { BadInputError } from '../../lib/errors.ts';
 import type { FirstAccount } from '../web/auth/accounts.ts';
 
 /** How to sign in: the account this run made, or how to make one. */
@@ -20,7 +21,15 @@ function accountLines(first: FirstAccount): string[] {
   return ['  账号管理               ./duban user add | list | passwd | disable'];
 }
 
-export async function run(_args: string[], ctx: CommandContext): Promise<number> {
+export const USAGE = [
+  '用法：duban up [--json]',
+  '  启动内嵌环境：Temporal 开发服务器、数据库（PGlite）、邮件收集器、worker（含收信）、网页；',
+  '  已配置的外部服务（TEMPORAL_ADDRESS、DATABASE_URL、SMTP_URL、IMAP_URL）直接使用。',
+  '  首次运行且数据库为空时载入并启动示例任务集（DUBAN_SAMPLE=false 跳过）。Ctrl-C 停止，再次运行从原状态继续。',
+].join('\n');
+
+export async function run(args: string[], ctx: CommandContext): Promise<number> {
+  if (parseCommandArgs(args, {}, USAGE).positionals.length) throw new BadInputError(USAGE);
   const config = loadConfig();
   const stack = await startStack(config, (line) => ctx.say(line));
   const a = stack.addresses;

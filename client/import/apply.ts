@@ -103,6 +103,8 @@ export interface ApplyInput {
   existing: ExistingSet | undefined;
   diff: ImportDiff;
   actor: string;
+  /** a new set's settings (TaskSet.settings); an existing set keeps its own */
+  settings?: object;
   onRows?: (done: number, total: number) => void;
 }
 
@@ -158,6 +160,7 @@ export async function applyImport(db: Database, input: ApplyInput): Promise<Impo
           year: input.year,
           sourceFile: input.sourceFile,
           sourceHash: input.sourceHash,
+          settings: input.settings ?? {},
         },
       });
     }

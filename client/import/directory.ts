@@ -8,6 +8,9 @@ import { headerHint, looksLikeHeader, matchHeaders, UNIT_FIELDS, type UnitField 
 import { openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell, EMAIL_PATTERN, normalizeName, similarity, splitEmails, splitUnitCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type UnitKind } from './types.ts';
+import { REQUEST_EMAILS_ATTRIBUTE } from '../../lib/unit-addresses.ts';
+
+export { requestEmailsOf } from '../../lib/unit-addresses.ts';
 
 const GROUP_WORDS = new Set(['集合', '分组', '组', '单位集合', '集体', 'group', 'set']);
 
@@ -243,12 +246,15 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
       for (const i of [...header.extra, ...header.duplicates.map((d) => d.column)]) {
         if (cells[i]) attributes[header.headers[i] || `第${i + 1}列`] = cells[i]!;
       }
+      // 收件邮箱: the addresses the mails go to; each may report as well
+      const requestEmails = addresses('requestEmails');
+      if (requestEmails.length) attributes[REQUEST_EMAILS_ATTRIBUTE] = requestEmails.join(';');
       const unit: DirectoryUnit = {
         code,
         name,
         aliases: splitUnitCell(get('aliases')),
         type,
-        emails: addresses('emails'),
+        emails: [...new Set([...addresses('emails'), ...requestEmails])],
         leaderEmails: addresses('leaderEmails'),
         members: [],
         attributes,

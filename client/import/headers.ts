@@ -3,7 +3,8 @@
 // header row need not be the first: a title row (附件2 …分解表) often sits above.
 
 export type TaskField = 'seq' | 'category' | 'group' | 'text' | 'lead' | 'co' | 'deadline';
-export type UnitField = 'code' | 'name' | 'aliases' | 'type' | 'emails' | 'leaderEmails' | 'members';
+export type UnitField =
+  'code' | 'name' | 'aliases' | 'type' | 'emails' | 'requestEmails' | 'leaderEmails' | 'members';
 
 export interface FieldSpec<F extends string> {
   field: F;
@@ -190,6 +191,22 @@ export const UNIT_FIELDS: FieldSpec<UnitField>[] = [
       'mail',
       'reportemail',
       'reportemails',
+    ],
+  },
+  {
+    // which of the unit's addresses receive the mails (empty: every one of 联系邮箱)
+    field: 'requestEmails',
+    label: '收件邮箱',
+    required: false,
+    variants: [
+      '收件邮箱',
+      '请报邮箱',
+      '接收邮箱',
+      '通知邮箱',
+      '收信邮箱',
+      'requestemails',
+      'mailto',
+      'notifyemails',
     ],
   },
   {

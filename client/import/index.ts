@@ -16,6 +16,8 @@ import { diffIsEmpty, diffTables, FIELD_LABELS, type ExistingUnit } from './diff
 import { readTaskTable } from './tasks.ts';
 import type { ImportDiff, ImportIssue, ImportProgress, ImportResult } from './types.ts';
 import { BadInputError } from '../../lib/errors.ts';
+import { cadenceLabel, parseCadence, settingsFrom } from './settings.ts';
+import type { Cadence } from '../../workflows/types.ts';
 
 export type {
   ImportDiff,
@@ -42,6 +44,8 @@ export interface ImportOptions {
   id?: string;
   /** who imports, for the audit event */
   actor?: string;
+  /** the reporting cadence (settings.ts parseCadence): monthly, quarterly, half-yearly or dates */
+  cadence?: string;
   onProgress?: (p: ImportProgress) => void;
 }
 
@@ -92,6 +96,11 @@ export async function importTables(db: Database, options: ImportOptions): Promis
       `任务集编号「${options.id}」无效；只能用小写字母、数字和连字符，如 2022-shapingba`,
     );
   }
+  // a wrong --cadence stops everything before a file is read
+  const cadence: Cadence | undefined =
+    options.cadence !== undefined
+      ? parseCadence(options.cadence, { year, where: '选项 --cadence' })
+      : undefined;
   const progress = options.onProgress;
 
   const dir = await readDirectory(options.unitsFile);
@@ -219,13 +228,40 @@ export async function importTables(db: Database, options: ImportOptions): Promis
       message: `任务集 ${taskSetId} 已启动；新增的 ${diff.added.length} 项任务写入后还需再运行 duban start ${taskSetId} 才会开始督办（已在办的任务不受影响）`,
     });
   }
-  if (diffIsEmpty(diff)) return finish();
+  const stored = existing
+    ? await db.prisma.taskSet.findUniqueOrThrow({ where: { id: taskSetId }, select: { settings: true } })
+    : undefined;
+  const current = stored ? settingsFrom(stored.settings, { id: taskSetId, year }).cadence : undefined;
+  result.cadence = cadenceLabel(cadence ?? current ?? { kind: 'monthly' });
+  const cadenceChange =
+    existing && cadence && JSON.stringify(cadence) !== JSON.stringify(current)
+      ? { from: cadenceLabel(current!), to: cadenceLabel(cadence) }
+      : undefined;
+  if (cadenceChange) result.cadenceChange = cadenceChange;
+  if (diffIsEmpty(diff) && !cadenceChange) return finish();
   if (existing && !options.apply) {
     result.pendingApply = true;
     return finish();
   }
+  if (cadenceChange) {
+    await db.prisma.taskSet.update({
+      where: { id: taskSetId },
+      data: { settings: { ...(stored!.settings as object), cadence } as object },
+    });
+    if (existing?.startedAt)
+      warnings.push({
+        file: '--cadence',
+        row: null,
+        column: null,
+        value: options.cadence ?? null,
+        message: `任务集 ${taskSetId} 已启动：新的报送周期（${cadenceChange.to}）只对此后启动的任务生效，已在办的任务沿用启动时的周期`,
+      });
+    result.applied = true;
+    if (diffIsEmpty(diff)) return finish();
+  }
   const sourceHash = await hashFiles([options.tasksFile, options.unitsFile]);
   const kept = await applyImport(db, {
+    settings: cadence ? { cadence } : {},
     taskSetId,
     name,
     year,

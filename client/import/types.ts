@@ -100,6 +100,10 @@ export interface ImportResult {
   diff: ImportDiff;
   /** true when the table differs from the database and --apply was not given */
   pendingApply: boolean;
+  /** the set's reporting cadence, as people read it (每月, 每季度, …) */
+  cadence?: string;
+  /** --cadence differs from the set's: from what to what (written with --apply) */
+  cadenceChange?: { from: string; to: string };
   stats: ImportStats;
 }
 

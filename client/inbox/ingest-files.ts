@@ -6,7 +6,7 @@ import { loadConfig } from '../../lib/config.ts';
 import { openDatabase } from '../../lib/db.ts';
 import { UnavailableError } from '../../lib/errors.ts';
 import { connectClient } from '../../lib/temporal.ts';
-import { applyHeld, ingestRaw, type InboundOutcome } from '../../lib/inbound/ingest.ts';
+import { applyHeld, ingestBatch, type InboundOutcome } from '../../lib/inbound/ingest.ts';
 
 export interface FileOutcome extends InboundOutcome {
   file: string;
@@ -27,11 +27,12 @@ export async function ingestFiles(
         `${(err as Error).message}\n邮件仍会保存；需要送达任务工作流的邮件将标为“未处理完”，Temporal 可用后再次执行本命令即可。`,
       );
     }
-    const out: FileOutcome[] = [];
-    for (const { file, raw } of files) {
-      out.push({ file, ...(await ingestRaw({ prisma: db.prisma, client, config }, raw, 'file')) });
-    }
-    return out;
+    // stored first, all of them, then taken in: the pipeline IMAP and the catcher go through
+    const outcomes = await ingestBatch(
+      { prisma: db.prisma, client, config },
+      files.map(({ raw }) => ({ raw, source: 'file' as const })),
+    );
+    return outcomes.map((outcome, i) => ({ file: files[i]!.file, ...outcome }));
   } finally {
     await client?.connection.close().catch(() => undefined);
     await db.close();

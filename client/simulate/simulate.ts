@@ -22,6 +22,7 @@ import { VERDICTS, type Period, type ReportInput, type Verdict } from '../../wor
 import { inParallel } from '../../lib/parallel.ts';
 import { BadInputError } from '../../lib/errors.ts';
 import { readReplies, type Reply, type ReplyError } from './replies.ts';
+import { cadenceLabel, settingsFrom } from '../import/settings.ts';
 import { createThrowawayStack, type ThrowawayStack } from './throwaway-stack.ts';
 
 export interface SimulateOptions {
@@ -34,6 +35,8 @@ export interface SimulateOptions {
   onTick?: (n?: number) => void;
   /** keep the temporary folder (database) for inspection */
   keep?: boolean;
+  /** the set's reporting cadence, as `duban import --cadence` takes it */
+  cadence?: string;
   /** the rehearsed year is over and its database still open (e.g. to write its report) */
   onDone?: (db: Database, taskSetId: string) => Promise<void>;
 }
@@ -57,6 +60,12 @@ export interface SimulateResult {
     reason: string | null;
   }[];
   mailsByKind: Record<string, number>;
+  /** the set's reporting cadence, as people read it */
+  cadence: string;
+  /** 序号 → how many periods the task requested (the final report included) */
+  requestsPerTask: Record<string, number>;
+  /** requests over every task: total, and the fewest and most one task had */
+  requests: { total: number; min: number; max: number };
   replies: {
     lines: number;
     accepted: number;
@@ -174,6 +183,7 @@ async function importYear(
     unitsFile: o.unitsFile,
     year: o.year,
     actor: 'duban simulate',
+    ...(o.cadence !== undefined ? { cadence: o.cadence } : {}),
   });
   if (imported.errors.length) {
     throw new SimulateInputError(
@@ -369,6 +379,16 @@ async function tally(db: Database, taskSetId: string, results: TaskResult[]) {
   });
   const level = (l: string) => levels.find((x) => x.level === l)?._count ?? 0;
   const kinds = await db.prisma.sentMail.groupBy({ by: ['kind'], _count: true });
+  // the periods each task asked for (one Request row per unit and period)
+  const periods = await db.prisma.request.groupBy({
+    by: ['taskId', 'period'],
+    where: { task: { taskSetId } },
+  });
+  const seqOf = new Map(tasks.map((t) => [t.id, t.seq]));
+  const requestsPerTask: Record<string, number> = Object.fromEntries(tasks.map((t) => [t.seq, 0]));
+  for (const p of periods) requestsPerTask[seqOf.get(p.taskId)!]!++;
+  const counts = Object.values(requestsPerTask);
+  const set = await db.prisma.taskSet.findUniqueOrThrow({ where: { id: taskSetId } });
   return {
     tasks: tasks.length,
     mails: kinds.reduce((n, k) => n + k._count, 0),
@@ -378,5 +398,12 @@ async function tally(db: Database, taskSetId: string, results: TaskResult[]) {
     byCategory,
     rows,
     mailsByKind: Object.fromEntries(kinds.map((k) => [k.kind, k._count])),
+    cadence: cadenceLabel(settingsFrom(set.settings, set).cadence),
+    requestsPerTask,
+    requests: {
+      total: counts.reduce((a, b) => a + b, 0),
+      min: counts.length ? Math.min(...counts) : 0,
+      max: counts.length ? Math.max(...counts) : 0,
+    },
   };
 }

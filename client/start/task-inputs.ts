@@ -5,23 +5,12 @@
 // their inputs here, so they agree.
 import type { PrismaClient } from '../../lib/db.ts';
 import { calendarDataFor } from '../../lib/calendar-data.ts';
-import {
-  DEFAULT_SETTINGS,
-  type CalendarData,
-  type ScheduleSettings,
-  type UnitRef,
-} from '../../workflows/types.ts';
+import type { CalendarData, UnitRef } from '../../workflows/types.ts';
+import { settingsFrom } from '../import/settings.ts';
+import { unitRefOf } from '../../lib/unit-addresses.ts';
 import type { TaskWorkflowInput } from '../../workflows/state.ts';
 
-/** The task set's settings: TaskSet.settings over the defaults (an empty object → the defaults). */
-export function settingsFrom(json: unknown): ScheduleSettings {
-  const given = json && typeof json === 'object' ? (json as Partial<ScheduleSettings>) : {};
-  return {
-    ...DEFAULT_SETTINGS,
-    ...given,
-    quietHours: { ...DEFAULT_SETTINGS.quietHours, ...(given.quietHours ?? {}) },
-  };
-}
+export { settingsFrom } from '../import/settings.ts';
 
 export interface TaskStart {
   workflowId: string;
@@ -51,13 +40,12 @@ export async function buildTaskInputs(
     include: { assignments: { where: { active: true }, include: { unit: true } } },
     orderBy: { id: 'asc' },
   });
-  const settings = settingsFrom(set.settings);
+  // checked here, before any workflow starts: a wrong setting is told, located, and nothing starts
+  const settings = settingsFrom(set.settings, set);
   const calendar = options.calendar ?? calendarDataFor([set.year, set.year + 1]).data;
   return tasks.map((t) => {
     const ref = (role: string): UnitRef[] =>
-      t.assignments
-        .filter((a) => a.role === role)
-        .map((a) => ({ name: a.unit.name, emails: a.unit.emails, leaderEmails: a.unit.leaderEmails }));
+      t.assignments.filter((a) => a.role === role).map((a) => unitRefOf(a.unit));
     const lead = ref('lead');
     const input: TaskWorkflowInput = {
       taskSetId,

@@ -2,9 +2,11 @@
 //   Temporal dev server (child process, SQLite history under DUBAN_HOME)
 //   → database (PGlite under DUBAN_HOME, served on a loopback port for other
 //     duban commands; or DATABASE_URL) with migrations applied
-//   → SMTP catcher (every outgoing mail kept as .eml; replies to the inbox go
-//     to the inbound pipeline)
-//   → worker (task workflows and activities) → web server.
+//   → SMTP catcher (every outgoing mail kept as .eml; replies to the inbox
+//     are stored as inbound messages and the worker's intake is nudged)
+//   → worker (task workflows and activities, and intake: the catcher's
+//     replies, IMAP_URL when set — the same code as `duban worker`)
+//   → web server.
 // Each part that is configured externally (TEMPORAL_ADDRESS, DATABASE_URL,
 // SMTP_URL) is used instead of being started. Stopping (Ctrl-C) unwinds in
 // reverse; running again resumes: workflows, data and mail live under DUBAN_HOME.
@@ -19,8 +21,8 @@ import { connectClient } from '../../lib/temporal.ts';
 import { startWebServer } from '../web/server.ts';
 import { ensureFirstAccount, type FirstAccount } from '../web/auth/accounts.ts';
 import { runWorker } from '../../worker/run-worker.ts';
-import { ingestRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
-import { startImapPoller } from '../../worker/imap-poller.ts';
+import { inboundKey, storeRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
+import type { Intake } from '../../worker/intake.ts';
 import { ensureSampleImported } from '../import/index.ts';
 import { startTaskSet } from '../start/start-task-set.ts';
 
@@ -105,22 +107,27 @@ export async function startStack(config: Config, log: Log): Promise<Stack> {
 
     const inboundDeps: InboundDeps = { prisma: db.prisma, client, config };
 
+    // A reply the catcher takes is stored at once (it cannot be lost) and
+    // intake, the worker's, takes it to its workflow: the path IMAP takes.
+    const intake: { current?: Intake } = {};
     if (config.smtp.embedded) {
       const catcher = await startSmtpCatcher(config, {
-        onReply: (raw) => ingestRaw(inboundDeps, raw, 'smtp'),
+        onReply: async (raw) => {
+          await storeRaw(db.prisma, inboundKey(raw), 'smtp', raw, Date.now());
+          intake.current?.nudge();
+        },
         onError: (err) => log(`邮件收集器：${err.message}`),
       });
       stoppers.push({ name: '邮件收集器', stop: () => catcher.close() });
     }
-    if (config.imap.url) {
-      const poller = startImapPoller(config, inboundDeps, {
-        onError: (err) => log(`IMAP 收信失败：${err.message}`),
-      });
-      stoppers.push({ name: 'IMAP 收信', stop: () => poller.stop() });
-    }
 
     log('启动 worker…');
-    const worker = await runWorker(config, db);
+    const worker = await runWorker(config, db, {
+      client,
+      catcher: config.smtp.embedded,
+      notice: log,
+    });
+    intake.current = worker.intake;
     stoppers.push({ name: 'worker', stop: () => worker.stop() });
     const workerDone = worker.done;
 

@@ -1,22 +1,52 @@
-// Where a reply becomes a report: this file, and only this one. Every channel
-// calls it (IMAP poller, the embedded SMTP catcher, `duban inbox ingest`, the
-// web): store the raw message first, keyed by its Message-ID (a content hash
-// when it has none), so a message seen twice is processed once; then parse
+// Where a reply becomes a report: this file, and only this one. Every mail
+// channel (IMAP, the embedded SMTP catcher, `duban inbox ingest`) first
+// stores the raw message, keyed by its Message-ID (a content hash when it
+// has none), outcome "pending" — from then on it cannot be lost — and the
+// same code (takeIn) takes stored pending messages to their outcome: parse
 // (lib/mail/parse/), find the request it answers (find-token.ts), check the
-// token and the sender, and route the report to the task's workflow; and
-// record the outcome with its reason on the InboundMessage row, where the
-// office sees it. Auto-replies and bounces are recorded and never answered.
-// Each outcome follows from a typed result or a failure's kind, never from
-// the text of a message.
+// token and the sender, and send the task's workflow what the unit said —
+// a report, a 签收 (a reply to the 交办 notice), a 延期申请 — recording the
+// outcome with its reason on the InboundMessage row, where the office sees
+// it. Auto-replies and bounces are recorded and never answered; a bounce
+// marks the mail it answers as bounced. A message whose workflow could not
+// be reached stays pending, and the next drain (drainPending) tries again.
+//
+// Built for a backlog: a batch is stored in one statement, its tokens and
+// units looked up in a few queries, its signals sent a few workflows at a
+// time (each workflow's messages in order), its outcomes written in one
+// statement. Each outcome follows from a typed result or a failure's kind,
+// never from the text of a message.
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db.ts';
 import type { Config } from '../config.ts';
-import { ConflictError, kindOf, NotFoundError, RefusedError, UnavailableError } from '../errors.ts';
-import type { ReportInput } from '../../workflows/types.ts';
-import { reportSignal } from '../../workflows/messages.ts';
+import {
+  ConflictError,
+  kindOf,
+  messageOf,
+  NotFoundError,
+  RefusedError,
+  UnavailableError,
+} from '../errors.ts';
+import { inParallel } from '../parallel.ts';
+import { NOTICE_PERIOD, OPEN_PERIOD, type ReportInput } from '../../workflows/types.ts';
+import {
+  acknowledgeSignal,
+  reportSignal,
+  requestExtensionSignal,
+  type AcknowledgeInput,
+  type ExtensionRequestInput,
+} from '../../workflows/messages.ts';
 import { messageKey, parseReply, type ParsedReply } from '../mail/parse/index.ts';
+import { readExtensionRequest, type ExtensionAsk } from '../mail/parse/extension.ts';
 import { verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
-import { findToken, missingTokenReason, TOKEN_SOURCE_LABEL } from './find-token.ts';
+import {
+  findToken,
+  missingTokenReason,
+  preloadedIndex,
+  TOKEN_SOURCE_LABEL,
+  type TokenLookup,
+} from './find-token.ts';
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
 export type InboundOutcomeKind =
@@ -34,11 +64,13 @@ export interface InboundOutcome {
   unit?: string;
   period?: string;
   reportKey?: string;
+  /** what the unit's mail was taken as, when it reached its workflow */
+  took?: ('report' | 'acknowledgement' | 'extension')[];
 }
 
 export interface InboundDeps {
   prisma: PrismaClient;
-  /** Temporal client: replies become reportSignal on `duban/<taskSetId>/<序号>` */
+  /** Temporal client: replies become signals on `duban/<taskSetId>/<序号>` */
   client?: Pick<Client, 'workflow'>;
   /**
    * Without `client`: connects when a report must be routed, not before (the
@@ -46,20 +78,72 @@ export interface InboundDeps {
    */
   connect?: () => Promise<Pick<Client, 'workflow'>>;
   config: Pick<Config, 'tokens' | 'mail' | 'imap'>;
+  /** the clock tokens are checked against (default: when each message arrived) */
   now?: () => number;
-  /** replaces the Temporal signal (unit tests, benchmarks without a worker) */
+  /** replaces the Temporal report signal (unit tests, benchmarks without a worker) */
   route?: (workflowId: string, report: ReportInput) => Promise<void>;
 }
 
 /** The Message-ID as stored (lib/mail/parse messageKey). */
 export const inboundKey = messageKey;
 
+/** A raw message to keep. */
+export interface RawMessage {
+  messageId: string;
+  source: InboundSource;
+  raw: Buffer;
+  /** epoch ms */
+  receivedAt: number;
+}
+
+/** A kept message as takeIn reads it. */
+export interface StoredMessage extends RawMessage {
+  id: number;
+}
+
+export interface StoreResult {
+  id: number;
+  messageId: string;
+  /** false: the Message-ID was known (a copy, or a retry) */
+  created: boolean;
+  outcome: string;
+}
+
 /**
- * Stores a raw message unless its key is known; one round trip either way.
- * Bytes go in as hex through SQL: Prisma's Bytes parameters fail on the
+ * Stores raw messages unless their keys are known, in one statement for the
+ * lot. Bytes go in as hex through SQL: Prisma's Bytes parameters fail on the
  * PGlite adapter ("Invalid input for bytea type", pglite-prisma-adapter 0.6),
- * and this works the same on PostgreSQL.
+ * and this works the same on PostgreSQL. One result per distinct Message-ID.
  */
+export async function storeRawBatch(prisma: PrismaClient, messages: RawMessage[]): Promise<StoreResult[]> {
+  const distinct = [...new Map(messages.map((m) => [m.messageId, m])).values()];
+  if (!distinct.length) return [];
+  // The SELECT sees the table as it was before this statement's INSERT: it
+  // answers for the keys that were already there, the INSERT for the new ones.
+  const rows = await prisma.$queryRawUnsafe<
+    { id: number; messageId: string; created: boolean; outcome: string }[]
+  >(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(mid, src, hex, at)
+     ), inserted AS (
+       INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
+       SELECT mid, src, decode(hex, 'hex'), to_timestamp(at / 1000.0) AT TIME ZONE 'UTC' FROM input
+       ON CONFLICT ("messageId") DO NOTHING
+       RETURNING id, "messageId"
+     )
+     SELECT id, "messageId", true AS created, 'pending' AS outcome FROM inserted
+     UNION ALL
+     SELECT m.id, m."messageId", false AS created, m.outcome FROM "InboundMessage" m
+      WHERE m."messageId" = ANY($1::text[])`,
+    distinct.map((m) => m.messageId),
+    distinct.map((m) => m.source),
+    distinct.map((m) => m.raw.toString('hex')),
+    distinct.map((m) => m.receivedAt),
+  );
+  return rows.map((row) => ({ ...row, id: Number(row.id) }));
+}
+
+/** Stores one raw message unless its key is known; one round trip either way. */
 export async function storeRaw(
   prisma: PrismaClient,
   messageId: string,
@@ -67,16 +151,8 @@ export async function storeRaw(
   raw: Buffer,
   receivedAt: number,
 ): Promise<{ id: number; created: boolean }> {
-  const rows = await prisma.$queryRaw<{ id: number }[]>`
-    INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
-    VALUES (${messageId}, ${source}, decode(${raw.toString('hex')}, 'hex'), to_timestamp(${receivedAt / 1000}::double precision) AT TIME ZONE 'UTC')
-    ON CONFLICT ("messageId") DO NOTHING RETURNING id`;
-  if (rows[0]) return { id: Number(rows[0].id), created: true };
-  const existing = await prisma.inboundMessage.findUniqueOrThrow({
-    where: { messageId },
-    select: { id: true },
-  });
-  return { id: existing.id, created: false };
+  const [row] = await storeRawBatch(prisma, [{ messageId, source, raw, receivedAt }]);
+  return { id: row!.id, created: row!.created };
 }
 
 async function storeAttachments(
@@ -97,23 +173,42 @@ export function splitWorkflowId(workflowId: string): { taskSetId: string; seq: s
   return m ? { taskSetId: m[1]!, seq: m[2]! } : null;
 }
 
-async function registeredFor(
-  deps: InboundDeps,
+interface UnitAddresses {
+  names: string[];
+  addresses: string[];
+}
+
+/** The units of the task sets named, with the addresses each may report from: one query per set. */
+async function unitsOf(prisma: PrismaClient, taskSetIds: string[]): Promise<Map<string, UnitAddresses[]>> {
+  const out = new Map<string, UnitAddresses[]>();
+  if (!taskSetIds.length) return out;
+  const rows = await prisma.unit.findMany({
+    where: { taskSetId: { in: taskSetIds } },
+    select: { taskSetId: true, name: true, aliases: true, emails: true, leaderEmails: true },
+  });
+  for (const row of rows) {
+    const list = out.get(row.taskSetId) ?? [];
+    list.push({
+      names: [row.name, ...row.aliases],
+      addresses: [...row.emails, ...row.leaderEmails].map((e) => e.trim().toLowerCase()),
+    });
+    out.set(row.taskSetId, list);
+  }
+  return out;
+}
+
+/** Whether the sender is registered for the claimed unit: any of its addresses counts. */
+function senderCheck(
+  units: Map<string, UnitAddresses[]>,
   claims: ReplyClaims,
   from: string | null,
-): Promise<{ ok: boolean; reason?: string }> {
+): { ok: boolean; reason?: string } {
   if (!from) return { ok: false, reason: '邮件没有发件地址' };
   const ids = splitWorkflowId(claims.workflowId);
-  const unit = ids
-    ? await deps.prisma.unit.findFirst({
-        where: { taskSetId: ids.taskSetId, OR: [{ name: claims.unit }, { aliases: { has: claims.unit } }] },
-      })
-    : null;
+  const unit = ids ? units.get(ids.taskSetId)?.find((u) => u.names.includes(claims.unit)) : undefined;
   if (!unit) return { ok: false, reason: `单位“${claims.unit}”不在任务集的单位名录中，无法核对发件人` };
-  const allowed = [...unit.emails, ...unit.leaderEmails].map((e) => e.trim().toLowerCase());
-  if (!allowed.includes(from.toLowerCase())) {
+  if (!unit.addresses.includes(from.toLowerCase()))
     return { ok: false, reason: `发件地址 ${from} 未登记为“${claims.unit}”的报送邮箱，已转督查室核实` };
-  }
   return { ok: true };
 }
 
@@ -123,46 +218,82 @@ function workflowGone(workflowId: string): string {
   return `任务工作流 ${workflowId} 不存在或已结束`;
 }
 
-async function routeReport(deps: InboundDeps, workflowId: string, report: ReportInput): Promise<void> {
-  if (deps.route) return deps.route(workflowId, report);
+/** What goes to a workflow for one message, in order. */
+type Delivery =
+  | { signal: 'report'; input: ReportInput }
+  | { signal: 'acknowledge'; input: AcknowledgeInput }
+  | { signal: 'extension'; input: ExtensionRequestInput };
+
+async function deliver(deps: InboundDeps, workflowId: string, delivery: Delivery): Promise<void> {
+  if (delivery.signal === 'report' && deps.route) return deps.route(workflowId, delivery.input);
   const client = deps.client ?? (await deps.connect?.());
   if (!client) throw new UnavailableError('没有 Temporal 客户端，无法把回复交给任务工作流');
-  await client.workflow.getHandle(workflowId).signal(reportSignal, report);
+  const handle = client.workflow.getHandle(workflowId);
+  if (delivery.signal === 'report') await handle.signal(reportSignal, delivery.input);
+  else if (delivery.signal === 'acknowledge') await handle.signal(acknowledgeSignal, delivery.input);
+  else await handle.signal(requestExtensionSignal, delivery.input);
 }
 
+/**
+ * A bounce: the failed addresses marked failing, and the mail it answers
+ * marked bounced — found by its Message-ID in the returned headers, or else
+ * as the latest mail to a failed address.
+ */
 async function markBounce(
-  deps: InboundDeps,
+  prisma: PrismaClient,
   p: ParsedReply,
-  now: number,
+  raw: Buffer,
+  at: number,
 ): Promise<{ reason: string; unit?: string }> {
   const addresses = p.bounceRecipients;
+  const rawText = raw.toString('latin1');
+  // the receiving server's own words, as the delivery report quotes them
+  const diagnostic = /^Diagnostic-Code:\s*(?:smtp;\s*)?(.+)$/im.exec(rawText)?.[1]?.trim().slice(0, 300);
+  const reason = addresses.length
+    ? `退信：${addresses.join('、')} 投递失败${diagnostic ? `（${diagnostic}）` : ''}，已标记为故障地址`
+    : '退信：未能识别失败的地址';
+  const detail = p.subject.slice(0, 200) || '退信';
   for (const address of addresses) {
-    await deps.prisma.addressHealth.upsert({
+    await prisma.addressHealth.upsert({
       where: { address },
-      create: {
-        address,
-        failing: true,
-        lastBounce: new Date(now),
-        reason: p.subject.slice(0, 200) || '退信',
-      },
-      update: { failing: true, lastBounce: new Date(now), reason: p.subject.slice(0, 200) || '退信' },
+      create: { address, failing: true, lastBounce: new Date(at), reason: detail },
+      update: { failing: true, lastBounce: new Date(at), reason: detail },
     });
   }
+  const ours = [...new Set(rawText.match(/<duban\.[0-9a-f]{24}@[^<>\s]+>/g) ?? [])];
+  let marked = ours.length
+    ? (
+        await prisma.sentMail.updateMany({
+          where: { messageId: { in: ours } },
+          data: { status: 'bounced', failure: reason },
+        })
+      ).count
+    : 0;
+  for (const address of marked ? [] : addresses) {
+    const latest = await prisma.sentMail.findFirst({
+      where: { OR: [{ toAddrs: { has: address } }, { ccAddrs: { has: address } }] },
+      orderBy: { id: 'desc' },
+      select: { id: true },
+    });
+    if (latest) {
+      await prisma.sentMail.update({
+        where: { id: latest.id },
+        data: { status: 'bounced', failure: reason },
+      });
+      marked++;
+    }
+  }
   const unit = addresses.length
-    ? await deps.prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } })
+    ? await prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } })
     : null;
-  return {
-    reason: addresses.length
-      ? `退信：${addresses.join('、')} 投递失败，已标记为故障地址`
-      : '退信：未能识别失败的地址',
-    unit: unit?.name,
-  };
+  return { reason, unit: unit?.name };
 }
 
-function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, now: number): ReportInput {
+function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, at: number): ReportInput {
   return {
     key: `email:${messageId}`,
-    period: claims.period,
+    // the notice names no period: its report goes to the one open now
+    period: claims.period === NOTICE_PERIOD ? OPEN_PERIOD : claims.period,
     unit: claims.unit,
     status: p.status ?? '推进中',
     percent: p.percent,
@@ -175,138 +306,407 @@ function reportFrom(p: ParsedReply, claims: ReplyClaims, messageId: string, now:
     })),
     channel: 'email',
     inboundMessageId: messageId,
-    receivedAt: now,
+    receivedAt: at,
     ...(p.status ? {} : { needsReview: true }),
   };
 }
 
+/** The key of a 延期申请 made by mail: short, for the office to type, and the same for the same mail. */
+export function extensionKey(messageId: string): string {
+  return `ext-${createHash('sha256').update(messageId).digest('hex').slice(0, 10)}`;
+}
+
+/** The outcome row as written at the end; `header` is what the parser read of From and Subject. */
+interface Finished extends InboundOutcome {
+  header?: { fromAddr: string | null; subject: string };
+}
+
+/** One message on its way: parsed, then given what to deliver, then finished. */
+interface Work {
+  message: StoredMessage;
+  parsed?: ParsedReply;
+  done?: Finished;
+  claims?: ReplyClaims;
+  via?: TokenLookup & { found: true };
+  deliveries: Delivery[];
+  /** what the outcome's reason says when the deliveries arrive */
+  note?: string;
+  took: NonNullable<InboundOutcome['took']>;
+}
+
+const PARSE_LANES = 4;
+const SIGNAL_LANES = 16;
+
+/**
+ * Takes stored pending messages to their outcome (the order of `messages`
+ * is the order of their outcomes). Never throws for one message's trouble:
+ * it becomes that message's outcome; a database that fails throws.
+ */
+export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Promise<InboundOutcome[]> {
+  const prisma = deps.prisma;
+  const work: Work[] = messages.map((message) => ({ message, deliveries: [], took: [] }));
+  const finish = (
+    w: Work,
+    outcome: InboundOutcomeKind,
+    reason: string,
+    extra: Partial<InboundOutcome> = {},
+  ) => {
+    w.done = {
+      id: w.message.id,
+      messageId: w.message.messageId,
+      outcome,
+      reason,
+      duplicate: false,
+      ...extra,
+      ...(w.parsed ? { header: { fromAddr: w.parsed.from, subject: w.parsed.subject.slice(0, 500) } } : {}),
+    };
+  };
+  const at = (w: Work) => deps.now?.() ?? w.message.receivedAt;
+
+  // 1. parse, a few at a time (mailparser yields while it decodes)
+  await inParallel(work, PARSE_LANES, async (w) => {
+    try {
+      w.parsed = await parseReply(w.message.raw, {
+        replyInbox: deps.config.mail.replyInbox,
+        replyDomain: deps.config.mail.replyDomain,
+      });
+    } catch (err) {
+      finish(w, 'unparseable', `无法解析邮件：${messageOf(err)}`);
+    }
+  });
+
+  // 2. what each one is; bounces, auto-replies and old mail end here
+  const since = deps.config.imap.since;
+  for (const w of work) {
+    const p = w.parsed;
+    if (!p || w.done) continue;
+    if (p.bounce) {
+      const bounce = await markBounce(prisma, p, w.message.raw, at(w));
+      finish(w, 'bounce', bounce.reason, { unit: bounce.unit });
+    } else if (p.autoReply) finish(w, 'auto-reply', '自动回复，不作为报告，也不回复');
+    else if (since && p.date !== null && p.date < Date.parse(`${since}T00:00:00+08:00`))
+      finish(w, 'refused', `邮件日期早于启用日期 ${since}（MAIL_SINCE），不予处理`);
+  }
+
+  // 3. which task, unit and period: every token of the batch in two queries
+  const open = work.filter((w) => !w.done && w.parsed);
+  const index = await preloadedIndex(
+    prisma,
+    open.map((w) => w.parsed!),
+  );
+  for (const w of open) {
+    const found = await findToken(index, w.parsed!);
+    if (!found.found) {
+      // no pointer at all may still be a unit's reply (the office places it); a
+      // reference Duban never issued is not
+      finish(w, found.why === 'unknown-reference' ? 'refused' : 'held', missingTokenReason(found));
+      continue;
+    }
+    const verified = verifyReplyToken(found.token, deps.config.tokens.secret, at(w));
+    if (!verified.ok) {
+      const why = {
+        伪造: '签名不符，可能被伪造或来自其他系统',
+        过期: '已过期，请使用最新一封请报送邮件回复或联系督查室',
+        格式错误: '格式不正确',
+        未知引用: '不是督办系统发出的',
+      }[verified.reason];
+      finish(w, 'refused', `回复令牌${verified.reason}：${why}`);
+      continue;
+    }
+    w.claims = verified.claims;
+    w.via = found;
+  }
+
+  // 4. the sender must be registered for the unit (any of its addresses)
+  const claimed = open.filter((w) => !w.done && w.claims);
+  const units = await unitsOf(prisma, [
+    ...new Set(claimed.map((w) => splitWorkflowId(w.claims!.workflowId)?.taskSetId ?? '')),
+  ]);
+  for (const w of claimed) {
+    const sender = senderCheck(units, w.claims!, w.parsed!.from);
+    if (!sender.ok) finish(w, 'held', sender.reason!, target(w));
+  }
+
+  // 5. what the unit said: a 签收, a report, a 延期申请
+  const ready = claimed.filter((w) => !w.done);
+  const deadlines = await deadlinesOf(
+    prisma,
+    ready.filter((w) => mayAskExtension(w.parsed!.text)).map((w) => w.claims!.workflowId),
+  );
+  for (const w of ready) {
+    const planned = planDeliveries(
+      w.parsed!,
+      w.claims!,
+      w.message.messageId,
+      at(w),
+      deadlines.get(w.claims!.workflowId),
+    );
+    if ('outcome' in planned) {
+      finish(w, planned.outcome, planned.reason, target(w));
+      continue;
+    }
+    w.deliveries = planned.deliveries;
+    w.took = planned.took;
+    w.note = `已送达任务工作流（经${TOKEN_SOURCE_LABEL[w.via!.via]}识别）：${planned.notes.join('；')}`;
+  }
+  for (const w of ready) {
+    if (w.done || !w.parsed!.attachments.length) continue;
+    // a retried message may have stored them already
+    await prisma.attachment.deleteMany({ where: { inboundMessageId: w.message.id } });
+    await storeAttachments(prisma, w.message.id, w.parsed!.attachments);
+  }
+
+  // 6. to the workflows: a few at a time, each workflow's messages in their order
+  const lanes = new Map<string, Work[]>();
+  for (const w of ready) {
+    if (w.done) continue;
+    const id = w.claims!.workflowId;
+    lanes.set(id, [...(lanes.get(id) ?? []), w]);
+  }
+  await inParallel([...lanes.entries()], SIGNAL_LANES, async ([workflowId, queue]) => {
+    for (const w of queue) {
+      try {
+        for (const delivery of w.deliveries) await deliver(deps, workflowId, delivery);
+        finish(w, 'applied', w.note!, { ...target(w), took: w.took });
+      } catch (err) {
+        if (kindOf(err) === 'NotFound') finish(w, 'refused', workflowGone(workflowId), target(w));
+        // anything else (Temporal unreachable, …): stays pending and is tried again
+        else
+          finish(w, 'pending', `暂时无法送达任务工作流：${messageOf(err)}`, { ...target(w), took: w.took });
+      }
+    }
+  });
+
+  // 7. every outcome in one statement
+  const outcomes = work.map((w) => w.done!);
+  await recordOutcomes(prisma, outcomes);
+  return outcomes.map(({ header: _header, ...outcome }) => outcome);
+
+  function target(w: Work): Partial<InboundOutcome> {
+    const c = w.claims!;
+    const report = w.deliveries.find((d) => d.signal === 'report' || d.signal === 'acknowledge');
+    const reportKey =
+      report?.signal === 'report'
+        ? report.input.key
+        : report?.signal === 'acknowledge'
+          ? report.input.report?.key
+          : undefined;
+    return { workflowId: c.workflowId, unit: c.unit, period: c.period, ...(reportKey ? { reportKey } : {}) };
+  }
+}
+
+/** What one checked reply asks of its workflow: what to deliver, and what the outcome will say. */
+type Plan =
+  | { deliveries: Delivery[]; took: NonNullable<InboundOutcome['took']>; notes: string[] }
+  /** nothing to deliver: the outcome and its reason */
+  | { outcome: 'unparseable' | 'refused'; reason: string };
+
+/**
+ * What the unit said, from a reply that passed every check: a 签收 (a reply to
+ * the 交办 notice, with its report when it states a status), a report, a
+ * 延期申请 (read against the task's current deadline), or several of them.
+ */
+export function planDeliveries(
+  p: ParsedReply,
+  claims: ReplyClaims,
+  messageId: string,
+  when: number,
+  deadline: string | undefined,
+  over: Partial<ReportInput> = {},
+): Plan {
+  const ask: ExtensionAsk = deadline ? readExtensionRequest(p.text, { deadline }) : { asked: false };
+  const report = { ...reportFrom(p, claims, messageId, when), ...over };
+  const deliveries: Delivery[] = [];
+  const took: NonNullable<InboundOutcome['took']> = [];
+  const notes: string[] = [];
+  if (claims.period === NOTICE_PERIOD) {
+    // the 交办 notice answered: the 签收, and the report if it states one
+    const stated = p.status !== null;
+    deliveries.push({
+      signal: 'acknowledge',
+      input: { unit: claims.unit, channel: 'email', receivedAt: when, ...(stated ? { report } : {}) },
+    });
+    took.push('acknowledgement');
+    notes.push(
+      `签收${stated ? `，并报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}（如有正在报送的期次）` : ''}`,
+    );
+  } else if (!ask.asked || p.status) {
+    if (!p.text.trim() && !p.status && p.attachments.length === 0)
+      return { outcome: 'unparseable', reason: '邮件正文为空，没有可登记的进展' };
+    deliveries.push({ signal: 'report', input: report });
+    took.push('report');
+    notes.push(
+      p.status
+        ? `报送：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
+        : '报送：未写明状态，按“推进中”叙述性报告登记，待督查室核对',
+    );
+  }
+  if (ask.asked && ask.ok) {
+    deliveries.push({
+      signal: 'extension',
+      input: {
+        key: extensionKey(messageId),
+        unit: claims.unit,
+        newDeadline: ask.newDeadline,
+        reason: ask.reason,
+        receivedAt: when,
+        channel: 'email',
+        inboundMessageId: messageId,
+      },
+    });
+    took.push('extension');
+    notes.push(`延期申请：延至 ${ask.newDeadline}，理由：${ask.reason}（待督查室审批）`);
+  } else if (ask.asked) {
+    if (!deliveries.length) return { outcome: 'refused', reason: `延期申请未能识别：${ask.problem}` };
+    notes.push(`延期申请未能识别：${ask.problem}`);
+  }
+  return { deliveries, took, notes };
+}
+
+/** Whether a reply may hold a 延期申请 (then its task's deadline is needed to read it). */
+function mayAskExtension(text: string): boolean {
+  return /延期|延长|推迟|顺延|展期|延后|延至|延到/.test(text);
+}
+
+/** The current deadlines of the tasks named, from the read model: one query. */
+async function deadlinesOf(prisma: PrismaClient, workflowIds: string[]): Promise<Map<string, string>> {
+  if (!workflowIds.length) return new Map();
+  const tasks = await prisma.task.findMany({
+    where: { workflowId: { in: [...new Set(workflowIds)] } },
+    select: { workflowId: true, deadline: true },
+  });
+  return new Map(tasks.map((t) => [t.workflowId, t.deadline.toISOString().slice(0, 10)]));
+}
+
+/** Writes the outcomes of a batch in one statement (pending ones keep their state, with the reason). */
+async function recordOutcomes(prisma: PrismaClient, outcomes: Finished[]): Promise<void> {
+  if (!outcomes.length) return;
+  await prisma.$executeRawUnsafe(
+    `UPDATE "InboundMessage" m SET
+       outcome = u.outcome, reason = u.reason, "workflowId" = u.wf, "unitName" = u.unit,
+       "reportKey" = u.rk, "fromAddr" = COALESCE(u.sender, m."fromAddr"), subject = COALESCE(u.subj, m.subject)
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+       AS u(id, outcome, reason, wf, unit, rk, sender, subj)
+     WHERE m.id = u.id`,
+    outcomes.map((o) => o.id),
+    outcomes.map((o) => o.outcome),
+    outcomes.map((o) => o.reason ?? null),
+    outcomes.map((o) => o.workflowId ?? null),
+    outcomes.map((o) => o.unit ?? null),
+    outcomes.map((o) => o.reportKey ?? null),
+    outcomes.map((o) => o.header?.fromAddr ?? null),
+    outcomes.map((o) => o.header?.subject ?? null),
+  );
+}
+
+/** The outcome already recorded for a message seen before. */
+async function recordedOutcome(prisma: PrismaClient, id: number): Promise<InboundOutcome> {
+  const row = await prisma.inboundMessage.findUniqueOrThrow({ where: { id } });
+  return {
+    id: row.id,
+    messageId: row.messageId,
+    outcome: row.outcome as InboundOutcomeKind,
+    reason: row.reason ?? undefined,
+    duplicate: true,
+    workflowId: row.workflowId ?? undefined,
+    unit: row.unitName ?? undefined,
+    reportKey: row.reportKey ?? undefined,
+  };
+}
+
+/**
+ * Raw messages in, each kept first and then taken to its outcome; one
+ * outcome per message, in order. A copy of a message already finished (in
+ * this batch or before) answers with that outcome, marked duplicate.
+ */
+export async function ingestBatch(
+  deps: InboundDeps,
+  items: { raw: Buffer; source: InboundSource; receivedAt?: number }[],
+): Promise<InboundOutcome[]> {
+  const now = Date.now();
+  const messages = items.map((item) => ({
+    messageId: inboundKey(item.raw),
+    source: item.source,
+    raw: item.raw,
+    receivedAt: item.receivedAt ?? deps.now?.() ?? now,
+  }));
+  const stored = new Map((await storeRawBatch(deps.prisma, messages)).map((s) => [s.messageId, s]));
+  const pending = new Map<string, StoredMessage>();
+  for (const m of messages) {
+    const row = stored.get(m.messageId)!;
+    if (row.outcome === 'pending' && !pending.has(m.messageId))
+      pending.set(m.messageId, { ...m, id: row.id });
+  }
+  const taken = new Map(
+    (await takeIn(deps, [...pending.values()])).map((outcome) => [outcome.messageId, outcome]),
+  );
+  const answered = new Set<string>();
+  const out: InboundOutcome[] = [];
+  for (const m of messages) {
+    const outcome = taken.get(m.messageId);
+    if (outcome && !answered.has(m.messageId)) {
+      answered.add(m.messageId);
+      out.push(outcome);
+    } else if (outcome) out.push({ ...outcome, duplicate: true });
+    else out.push(await recordedOutcome(deps.prisma, stored.get(m.messageId)!.id));
+  }
+  return out;
+}
+
+/** One raw message in: kept first, then taken to its outcome (a known one answers as before). */
 export async function ingestRaw(
   deps: InboundDeps,
   raw: Buffer,
   source: InboundSource,
 ): Promise<InboundOutcome> {
-  const now = deps.now?.() ?? Date.now();
-  const messageId = inboundKey(raw);
+  const [outcome] = await ingestBatch(deps, [{ raw, source }]);
+  return outcome!;
+}
 
-  // 1. raw first: once this row exists the message cannot be lost
-  const stored = await storeRaw(deps.prisma, messageId, source, raw, now);
-  const fresh = stored.created;
-  const row = fresh
-    ? { id: stored.id, outcome: 'pending', reason: null, workflowId: null, unitName: null, reportKey: null }
-    : await deps.prisma.inboundMessage.findUniqueOrThrow({ where: { id: stored.id } });
-  if (row.outcome !== 'pending') {
-    return {
-      id: row.id,
-      messageId,
-      outcome: row.outcome as InboundOutcomeKind,
-      reason: row.reason ?? undefined,
-      duplicate: true,
-      workflowId: row.workflowId ?? undefined,
-      unit: row.unitName ?? undefined,
-      reportKey: row.reportKey ?? undefined,
-    };
-  }
+/** Sources whose pending messages drainPending takes: the web form answers its own. */
+const DRAINED_SOURCES: InboundSource[] = ['imap', 'smtp', 'file'];
 
-  let header: { fromAddr?: string | null; subject?: string } = {};
-  const finish = async (
-    outcome: InboundOutcomeKind,
-    reason: string | undefined,
-    extra: Partial<InboundOutcome> = {},
-  ): Promise<InboundOutcome> => {
-    await deps.prisma.inboundMessage.update({
-      where: { id: row.id },
-      data: {
-        ...header,
-        outcome,
-        reason: reason ?? null,
-        workflowId: extra.workflowId ?? null,
-        unitName: extra.unit ?? null,
-        reportKey: extra.reportKey ?? null,
-      },
+/**
+ * Takes the stored messages still pending (a crash between storing and
+ * finishing, a workflow that could not be reached, the catcher's new mail)
+ * to their outcome, oldest first, `batch` at a time, at most `limit`.
+ */
+export async function drainPending(
+  deps: InboundDeps,
+  options: { batch?: number; limit?: number } = {},
+): Promise<InboundOutcome[]> {
+  const batch = options.batch ?? 200;
+  const limit = options.limit ?? 10_000;
+  const out: InboundOutcome[] = [];
+  let after = 0;
+  while (out.length < limit) {
+    const rows = await deps.prisma.inboundMessage.findMany({
+      where: { outcome: 'pending', source: { in: DRAINED_SOURCES }, id: { gt: after } },
+      orderBy: { id: 'asc' },
+      take: Math.min(batch, limit - out.length),
+      select: { id: true, messageId: true, source: true, raw: true, receivedAt: true },
     });
-    return { id: row.id, messageId, outcome, reason, duplicate: false, ...extra };
-  };
-
-  // 2. parse
-  let p: ParsedReply;
-  try {
-    p = await parseReply(raw, {
-      replyInbox: deps.config.mail.replyInbox,
-      replyDomain: deps.config.mail.replyDomain,
-    });
-  } catch (err) {
-    return finish('unparseable', `无法解析邮件：${(err as Error).message}`);
+    if (!rows.length) break;
+    after = rows.at(-1)!.id;
+    out.push(
+      ...(await takeIn(
+        deps,
+        rows.map((row) => ({
+          id: row.id,
+          messageId: row.messageId,
+          source: row.source as InboundSource,
+          raw: Buffer.from(row.raw),
+          receivedAt: row.receivedAt.getTime(),
+        })),
+      )),
+    );
   }
-  header = { fromAddr: p.from, subject: p.subject.slice(0, 500) };
+  return out;
+}
 
-  // 3. what it is
-  if (p.bounce) {
-    const b = await markBounce(deps, p, now);
-    return finish('bounce', b.reason, { unit: b.unit });
-  }
-  if (p.autoReply) return finish('auto-reply', '自动回复，不作为报告，也不回复');
-  const since = deps.config.imap.since;
-  if (since && p.date !== null && p.date < Date.parse(`${since}T00:00:00+08:00`)) {
-    return finish('refused', `邮件日期早于启用日期 ${since}（MAIL_SINCE），不予处理`);
-  }
-
-  // 4. which task, unit and period
-  const found = await findToken(deps.prisma, p);
-  if (!found.found) {
-    // no pointer at all may still be a unit's reply (the office places it); a
-    // reference Duban never issued is not
-    return finish(found.why === 'unknown-reference' ? 'refused' : 'held', missingTokenReason(found));
-  }
-  const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
-  if (!verified.ok) {
-    const why = {
-      伪造: '签名不符，可能被伪造或来自其他系统',
-      过期: '已过期，请使用最新一封请报送邮件回复或联系督查室',
-      格式错误: '格式不正确',
-      未知引用: '不是督办系统发出的',
-    }[verified.reason];
-    return finish('refused', `回复令牌${verified.reason}：${why}`);
-  }
-  const claims = verified.claims;
-  const target = { workflowId: claims.workflowId, unit: claims.unit, period: claims.period };
-
-  const sender = await registeredFor(deps, claims, p.from);
-  if (!sender.ok) return finish('held', sender.reason, target);
-
-  if (!p.text.trim() && !p.status && p.attachments.length === 0)
-    return finish('unparseable', '邮件正文为空，没有可登记的进展', target);
-
-  // 5. attachments kept with the message (the report links to them by message id)
-  // (a retried message may have stored them already)
-  if (!fresh) await deps.prisma.attachment.deleteMany({ where: { inboundMessageId: row.id } });
-  await storeAttachments(deps.prisma, row.id, p.attachments);
-
-  // 6. route
-  const report = reportFrom(p, claims, messageId, now);
-  const reportKey = report.key;
-  try {
-    await routeReport(deps, claims.workflowId, report);
-  } catch (err) {
-    if (kindOf(err) === 'NotFound') {
-      return finish('refused', workflowGone(claims.workflowId), { ...target, reportKey });
-    }
-    // anything else (Temporal unreachable, …): stays pending (IMAP leaves it unseen) and is retried
-    const reason = `暂时无法送达任务工作流：${err instanceof Error ? err.message : String(err)}`;
-    await deps.prisma.inboundMessage.update({ where: { id: row.id }, data: { ...header, reason } });
-    return {
-      id: row.id,
-      messageId,
-      outcome: 'pending',
-      reason,
-      duplicate: false,
-      ...target,
-      reportKey,
-    };
-  }
-  const note = p.status
-    ? `已送达任务工作流（经${TOKEN_SOURCE_LABEL[found.via]}识别）：${p.status}${p.percent === null ? '' : ` ${p.percent}%`}`
-    : `已送达任务工作流（经${TOKEN_SOURCE_LABEL[found.via]}识别）：未写明状态，按“推进中”叙述性报告登记，待督查室核对`;
-  return finish('applied', note, { ...target, reportKey });
+/** How many stored messages wait to be taken in. */
+export function countPending(prisma: PrismaClient): Promise<number> {
+  return prisma.inboundMessage.count({ where: { outcome: 'pending', source: { in: DRAINED_SOURCES } } });
 }
 
 /**
@@ -338,7 +738,13 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
   // the token is checked again, expiry included: a held reply does not outlive its period
   const verified = verifyReplyToken(found.token, deps.config.tokens.secret, now);
   if (!verified.ok) throw new RefusedError(`无法放行：回复令牌${verified.reason}`, { id });
-  const report = { ...reportFrom(p, verified.claims, row.messageId, now), needsReview: true };
+  const claims = verified.claims;
+  const deadline = mayAskExtension(p.text)
+    ? (await deadlinesOf(deps.prisma, [claims.workflowId])).get(claims.workflowId)
+    : undefined;
+  // what the unit said, as if it had come from a registered address; the report marked for checking
+  const planned = planDeliveries(p, claims, row.messageId, now, deadline, { needsReview: true });
+  if ('outcome' in planned) throw new RefusedError(`无法放行：${planned.reason}`, { id });
   if (
     p.attachments.length &&
     (await deps.prisma.attachment.count({ where: { inboundMessageId: row.id } })) === 0
@@ -346,30 +752,35 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
     await storeAttachments(deps.prisma, row.id, p.attachments);
   }
   try {
-    await routeReport(deps, verified.claims.workflowId, report);
+    for (const delivery of planned.deliveries) await deliver(deps, claims.workflowId, delivery);
   } catch (err) {
     // the task ended while the reply waited: a refusal the office can read, not Temporal's English
     if (kindOf(err) === 'NotFound')
-      throw new RefusedError(`无法放行：${workflowGone(verified.claims.workflowId)}`, { id }, { cause: err });
+      throw new RefusedError(`无法放行：${workflowGone(claims.workflowId)}`, { id }, { cause: err });
     throw err;
   }
+  const reportKey = planned.deliveries
+    .map((d) =>
+      d.signal === 'report' ? d.input.key : d.signal === 'acknowledge' ? d.input.report?.key : undefined,
+    )
+    .find((key) => key !== undefined);
   const reason = `督查室（${actor}）核实后放行：${row.reason ?? ''}`;
   await deps.prisma.inboundMessage.update({
     where: { id },
     data: {
       outcome: 'applied',
       reason,
-      workflowId: verified.claims.workflowId,
-      unitName: verified.claims.unit,
-      reportKey: report.key,
+      workflowId: claims.workflowId,
+      unitName: claims.unit,
+      reportKey: reportKey ?? null,
     },
   });
   await deps.prisma.auditEvent.create({
     data: {
       actor,
       action: 'inbox.apply-held',
-      taskSetId: splitWorkflowId(verified.claims.workflowId)?.taskSetId ?? null,
-      workflowId: verified.claims.workflowId,
+      taskSetId: splitWorkflowId(claims.workflowId)?.taskSetId ?? null,
+      workflowId: claims.workflowId,
       details: { inboundId: id, messageId: row.messageId, from: row.fromAddr, previousReason: row.reason },
     },
   });
@@ -379,10 +790,11 @@ export async function applyHeld(deps: InboundDeps, id: number, actor: string): P
     outcome: 'applied',
     reason,
     duplicate: false,
-    workflowId: verified.claims.workflowId,
-    unit: verified.claims.unit,
-    period: verified.claims.period,
-    reportKey: report.key,
+    workflowId: claims.workflowId,
+    unit: claims.unit,
+    period: claims.period,
+    ...(reportKey ? { reportKey } : {}),
+    took: planned.took,
   };
 }
 

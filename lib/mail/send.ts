@@ -4,6 +4,10 @@
 // right after the SMTP server accepted the message. The Message-ID is derived
 // from the key, so even a crash between the send and the row yields the same
 // Message-ID, which receiving servers and clients collapse as one message.
+// A permanent refusal (an SMTP 5xx) is written as the key's row too, status
+// 'failed' with the server's words: it is recorded once and never tried
+// again, where retrying would only hear the same refusal. Each row says whom
+// the mail was for (unitName) and the thread it belongs to (inReplyTo).
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../db.ts';
@@ -17,6 +21,8 @@ export interface OutgoingMail {
   key: string;
   kind: MailKind;
   workflowId?: string;
+  /** the unit the mail is for (none: the office) */
+  unitName?: string;
   to: string[];
   cc?: string[];
   subject: string;
@@ -36,8 +42,20 @@ export interface OutgoingMail {
 
 export interface SendResult {
   messageId: string;
-  /** false when the key had been sent before and nothing was sent now */
+  /** false when the key had been sent before (or failed before) and nothing was sent now */
   sent: boolean;
+  /** the server refused it for good (now or before): its words; nothing will be tried again */
+  failed?: string;
+  /** addresses the server refused while taking the mail for the others */
+  rejected?: string[];
+}
+
+/** An SMTP error the server means for good (5xx): retrying would hear the same. */
+export function permanentRefusal(err: unknown): string | undefined {
+  const code = (err as { responseCode?: number } | null)?.responseCode;
+  if (typeof code !== 'number' || code < 500 || code > 599) return undefined;
+  const response = (err as { response?: string }).response;
+  return `邮件服务器拒收（${code}）：${oneLine(response || (err as Error).message || '')}`.slice(0, 1000);
 }
 
 export interface MailDeps {
@@ -90,7 +108,12 @@ function safeAddress(address: string): string {
 export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<SendResult> {
   const messageId = messageIdFor(mail.key, deps.domain);
   const existing = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
-  if (existing) return { messageId: existing.messageId, sent: false };
+  if (existing)
+    return {
+      messageId: existing.messageId,
+      sent: false,
+      ...(existing.status === 'failed' ? { failed: existing.failure ?? '' } : {}),
+    };
   // A reminder threaded under its request carries the request's token on
   // its row too, so a reply to the reminder (In-Reply-To) finds the task.
   let replyToken = mail.replyToken;
@@ -107,39 +130,60 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
   const headers = Object.fromEntries(
     Object.entries(mail.headers ?? {}).map(([k, v]) => [oneLine(k).replace(/[^\w-]/g, ''), oneLine(v)]),
   );
-  await deps.transport.sendMail({
-    from: deps.from,
-    to,
-    cc,
-    subject,
-    text: mail.text,
-    html: mail.html,
-    replyTo: mail.replyTo ? safeAddress(mail.replyTo) : undefined,
-    inReplyTo: mail.inReplyTo,
-    references: mail.references,
+  const row = {
+    key: mail.key,
     messageId,
-    envelope: { from: deps.bounceAddress, to: [...to, ...(cc ?? [])] },
-    headers: {
-      // Tell auto-responders not to answer: no mail loops.
-      'Auto-Submitted': 'auto-generated',
-      'X-Auto-Response-Suppress': 'OOF, AutoReply',
-      ...headers,
-    },
-  });
+    kind: mail.kind,
+    workflowId: mail.workflowId,
+    unitName: mail.unitName ?? null,
+    toAddrs: to,
+    ccAddrs: cc ?? [],
+    subject,
+    replyToken: replyToken ?? null,
+    replyRef: replyToken ? tokenReference(replyToken) : null,
+    inReplyTo: mail.inReplyTo ?? null,
+  };
+  let rejected: string[] = [];
+  try {
+    const info = (await deps.transport.sendMail({
+      from: deps.from,
+      to,
+      cc,
+      subject,
+      text: mail.text,
+      html: mail.html,
+      replyTo: mail.replyTo ? safeAddress(mail.replyTo) : undefined,
+      inReplyTo: mail.inReplyTo,
+      references: mail.references,
+      messageId,
+      envelope: { from: deps.bounceAddress, to: [...to, ...(cc ?? [])] },
+      headers: {
+        // Tell auto-responders not to answer: no mail loops.
+        'Auto-Submitted': 'auto-generated',
+        'X-Auto-Response-Suppress': 'OOF, AutoReply',
+        ...headers,
+      },
+    })) as { rejected?: unknown[] } | undefined;
+    rejected = (info?.rejected ?? []).map((r) =>
+      String(typeof r === 'object' && r ? (r as { address?: string }).address : r),
+    );
+  } catch (err) {
+    const failure = permanentRefusal(err);
+    if (!failure) throw err;
+    await deps.prisma.sentMail.upsert({
+      where: { key: mail.key },
+      create: { ...row, status: 'failed', failure },
+      update: {},
+    });
+    return { messageId, sent: false, failed: failure };
+  }
   await deps.prisma.sentMail.upsert({
     where: { key: mail.key },
     create: {
-      key: mail.key,
-      messageId,
-      kind: mail.kind,
-      workflowId: mail.workflowId,
-      toAddrs: to,
-      ccAddrs: cc ?? [],
-      subject,
-      replyToken: replyToken ?? null,
-      replyRef: replyToken ? tokenReference(replyToken) : null,
+      ...row,
+      ...(rejected.length ? { failure: `部分收件人被拒收：${rejected.join('、')}` } : {}),
     },
     update: {},
   });
-  return { messageId, sent: true };
+  return { messageId, sent: true, ...(rejected.length ? { rejected } : {}) };
 }

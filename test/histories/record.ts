@@ -2,13 +2,15 @@
 // (test/workflow/replay.test.ts): each scenario runs on the time-skipping
 // server with the real activities and PostgreSQL, and its history is saved as
 // JSON here. Rerun only on purpose (the point of the stored files is that
-// they were made by older code):  node --import tsx test/histories/record.ts
+// they were made by older code):  node --import tsx test/histories/record.ts [<scenario>…]
+// (with names, only those scenarios are recorded: the others stay as they were).
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { answerEveryRequest, createHarness, report, seedTaskSet, type Harness } from '../workflow/harness.ts';
-import { officeVerdictUpdate, reassignUpdate, reportSignal, returnReportUpdate, suspendUpdate, resumeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
+import { acknowledgeSignal, decideExtensionUpdate, officeVerdictUpdate, reassignUpdate, reportSignal, requestExtensionSignal, returnReportUpdate, suspendUpdate, resumeUpdate, withdrawUpdate } from '../../workflows/messages.ts';
+import { OPEN_PERIOD } from '../../workflows/types.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -58,6 +60,36 @@ const scenarios: Record<string, Scenario> = {
     await handle.result();
     return wf!;
   },
+  // issue 9's paths (patches acknowledgement-effect, extension-effects, extension-request-refusals):
+  // 签收 alone and with a report for the open period, an OPEN_PERIOD report, a 延期申请 by mail
+  // refused by the rules and one taken and approved, answered in the unit's thread.
+  async 'mail-conversation'(h) {
+    const setId = await seedTaskSet(h.db.prisma, {
+      units: [{ name: '区交通局', emails: ['jtj@units.test', 'jtj2@units.test'] }, { name: '区财政局' }],
+      tasks: [{ seq: '9', deadline: '2022-06-30', lead: ['区交通局'], co: ['区财政局'] }],
+    });
+    const [wf] = await h.start(setId);
+    const handle = h.env.client.workflow.getHandle(wf!);
+    await h.advanceTo(atChinaTime('2022-01-04', '10:00'));
+    await handle.signal(acknowledgeSignal, { unit: '区财政局', channel: 'email', receivedAt: await h.clock() });
+    await h.advanceTo(atChinaTime('2022-02-16', '10:00'));
+    await handle.signal(acknowledgeSignal, {
+      unit: '区交通局',
+      channel: 'email',
+      receivedAt: await h.clock(),
+      report: report(OPEN_PERIOD, '区交通局', { key: 'email:<ack@units.test>', channel: 'email', receivedAt: await h.clock() }),
+    });
+    await h.advanceTo(atChinaTime('2022-03-16', '10:00'));
+    await handle.signal(reportSignal, report(OPEN_PERIOD, '区交通局', { key: 'email:<open@units.test>', channel: 'email', receivedAt: await h.clock() }));
+    const ask = { unit: '区交通局', reason: '征地拆迁未完成', receivedAt: await h.clock(), channel: 'email' as const };
+    await handle.signal(requestExtensionSignal, { ...ask, key: 'ext-early', newDeadline: '2022-05-31', inboundMessageId: '<ask-early@units.test>' });
+    await handle.signal(requestExtensionSignal, { ...ask, key: 'ext-ok', newDeadline: '2022-09-30', inboundMessageId: '<ask-ok@units.test>' });
+    await h.advanceTo(atChinaTime('2022-03-16', '11:00'));
+    await handle.executeUpdate(decideExtensionUpdate, { args: [{ key: 'ext-ok', approve: true, by: '督查室', reason: '同意' }] });
+    await answerEveryRequest(h, wf!, '区交通局', { status: '完成', percent: 100 });
+    await handle.result();
+    return wf!;
+  },
   async withdrawn(h) {
     const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区财政局' }], tasks: [{ seq: '99', lead: ['区财政局'] }] });
     const [wf] = await h.start(setId);
@@ -72,7 +104,9 @@ const scenarios: Record<string, Scenario> = {
 async function main() {
   const h = await createHarness();
   try {
+    const only = process.argv.slice(2);
     for (const [name, run] of Object.entries(scenarios)) {
+      if (only.length && !only.includes(name)) continue;
       await h.begin();
       const wf = await run(h);
       const history = await h.env.client.workflow.getHandle(wf).fetchHistory();

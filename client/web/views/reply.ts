@@ -35,10 +35,20 @@ export interface ReplyFormValues {
   reason?: string;
 }
 
+/** What the unit typed in the 延期申请 section, shown again with a message. */
+export interface ExtensionFormValues {
+  newDeadline?: string;
+  reason?: string;
+}
+
 /** What the form shows about the task (from the database, when it has the task). */
 export interface ReplyFormInfo {
   heading: string;
   rows: [string, string][];
+  /** the link of the 交办 notice: submitting is the unit's 签收 as well */
+  notice?: boolean;
+  /** the task's current deadline (YYYY-MM-DD), the earliest a 延期申请 may ask beyond */
+  deadline?: string;
 }
 
 export function replyFormPage(
@@ -46,12 +56,16 @@ export function replyFormPage(
   info: ReplyFormInfo,
   values: ReplyFormValues = {},
   message?: Raw,
+  extension: ExtensionFormValues = {},
+  extensionMessage?: Raw,
 ): string {
   return replyPage(
     '进展报送',
     html`<h2>${info.heading}</h2>
 <table>${info.rows.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</table>
 ${message ?? ''}
+<h3>${info.notice ? '签收与进展报送' : '进展报送'}</h3>
+${info.notice ? html`<p>提交即为你单位签收本任务；有正在报送的期次时，同时作为该期的进展报告。</p>` : ''}
 <form method="post" action="/reply/${token}" enctype="multipart/form-data">
 <label for="status">状态</label><select id="status" name="status" required>${REPORT_STATUSES.map(
       (s) => html`<option value="${s}"${raw(values.status === s ? ' selected' : '')}>${s}</option>`,
@@ -60,7 +74,14 @@ ${message ?? ''}
 <label for="text">具体进展</label><textarea id="text" name="text" required>${values.text ?? ''}</textarea>
 <label for="reason">原因（滞后、受阻、部分完成、未完成时填写）</label><input id="reason" name="reason" value="${values.reason ?? ''}">
 <label for="attachments">附件（可选，可多选，每个不超过 20 MB）</label><input id="attachments" name="attachments" type="file" multiple>
-<button type="submit">提交</button></form>`,
+<button type="submit">提交</button></form>
+<h3 id="extension">申请延期</h3>
+<p>确需延长完成时限的，请在完成时限${info.deadline ? `（${info.deadline}）` : ''}前提出，写明新的完成时限和理由，督查室审批后以邮件回复。</p>
+${extensionMessage ?? ''}
+<form method="post" action="/reply/${token}/extension">
+<label for="newDeadline">申请延至</label><input id="newDeadline" name="newDeadline" type="date" required${raw(info.deadline ? ` min="${escapeHtml(info.deadline)}"` : '')} value="${extension.newDeadline ?? ''}">
+<label for="extensionReason">理由</label><textarea id="extensionReason" name="reason" required>${extension.reason ?? ''}</textarea>
+<button type="submit">提交延期申请</button></form>`,
   );
 }
 

@@ -29,6 +29,7 @@ export const MAIL_KIND_LABEL: Record<string, string> = {
   returned: '退回',
   return: '退回',
   extension: '延期',
+  'extension-filed': '延期申请',
   withdrawn: '撤销',
   other: '通知',
 };
