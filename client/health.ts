@@ -33,13 +33,37 @@ export interface Health {
   };
 }
 
+/** A check that took too long; its message is already written for people. */
+class TimedOut extends Error {}
+
+/**
+ * Why a check failed, in Chinese: the libraries' own words (gRPC status
+ * text, PostgreSQL's English) are for the log, not for the health page.
+ */
+export function reasonOf(err: unknown): string {
+  if (err instanceof TimedOut) return err.message;
+  const e = err as { code?: unknown; errno?: unknown; message?: string } | null;
+  const code = e?.code;
+  // gRPC status codes (Temporal) and Node's socket errors
+  if (code === 14 || code === 'ECONNREFUSED') return '连接被拒绝（服务未启动或地址有误）';
+  if (code === 4 || code === 'ETIMEDOUT') return '响应超时';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return '找不到该主机名';
+  if (code === 7 || code === 16 || code === '28P01' || code === '28000')
+    return '没有访问权限（检查账号或证书）';
+  if (code === '3D000') return '数据库不存在';
+  if (code === '42P01') return '数据表不存在（请先执行迁移：duban migrate）';
+  if (code === '57P01' || code === '57P03' || code === 'ECONNRESET')
+    return '连接被中断（服务正在重启或停止）';
+  return '未知错误（详见 worker 日志）';
+}
+
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
       p,
       new Promise<T>(
-        (_, reject) => (timer = setTimeout(() => reject(new Error(`${ms / 1000} 秒内无响应`)), ms)),
+        (_, reject) => (timer = setTimeout(() => reject(new TimedOut(`${ms / 1000} 秒内无响应`)), ms)),
       ),
     ]);
   } finally {
@@ -56,7 +80,7 @@ export async function checkTemporal(config: Config, client?: Client): Promise<Pa
       detail: `${config.temporal.address}（命名空间 ${config.temporal.namespace}，服务器 ${info.serverVersion || '开发版'}）`,
     };
   } catch (err) {
-    return { ok: false, detail: `${config.temporal.address} 不可达：${(err as Error).message}` };
+    return { ok: false, detail: `${config.temporal.address} 不可达：${reasonOf(err)}` };
   }
 }
 
@@ -77,7 +101,7 @@ export async function checkDatabase(db?: Database): Promise<PartHealth> {
       return { ok: false, detail: `${kind}：还有 ${missing.length} 个迁移未执行（${missing.join('、')}）` };
     return { ok: true, detail: `${kind}，已迁移（${expected.length} 个迁移）：${db.location}` };
   } catch (err) {
-    return { ok: false, detail: `查询失败：${(err as Error).message}` };
+    return { ok: false, detail: `查询失败：${reasonOf(err)}` };
   }
 }
 
@@ -110,7 +134,7 @@ export async function checkWorker(config: Config, client?: Client): Promise<Part
       ? { ok: true, detail: `任务队列 ${config.temporal.taskQueue} 有 ${pollers} 个 worker 在轮询` }
       : { ok: false, detail: `任务队列 ${config.temporal.taskQueue} 没有 worker 在轮询` };
   } catch (err) {
-    return { ok: false, detail: `查询失败：${(err as Error).message}` };
+    return { ok: false, detail: `查询失败：${reasonOf(err)}` };
   }
 }
 
@@ -186,7 +210,7 @@ export async function checkMailbox(
       source,
       lastSuccessAt: null,
       waiting: null,
-      detail: `查询失败：${(err as Error).message}`,
+      detail: `查询失败：${reasonOf(err)}`,
     };
   }
 }
