@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, mailsOf, report, seedTaskSet, type Harness } from './harness.ts';
 import { reportSignal, stateQuery } from '../../workflows/messages.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
+import { verifyReplyToken } from '../../lib/mail/tokens.ts';
+
+/** the token secret createHarness configures */
+const HARNESS_TOKEN_SECRET = 'x'.repeat(40);
 
 let h: Harness;
 beforeAll(async () => {
@@ -49,12 +53,16 @@ describe('a late unit', () => {
       ['cgj@units.test'],
       ['cgj@units.test'],
     ]);
-    // the request carries a reply token; the 催办 in its thread carry the same one, so a reply to either lands here
+    // the request carries a reply token; the 催办 in its thread carry one for the same task, unit and
+    // period, so a reply to either lands here (each is signed when it goes out, so its expiry differs)
     const request = mails.find((m) => m.kind === 'request')!;
-    expect(request.replyToken).toBeTruthy();
-    expect(mails.filter((m) => m.kind === 'reminder').every((m) => m.replyToken === request.replyToken)).toBe(
-      true,
-    );
+    const claimsOf = (token: string | null) => {
+      const v = verifyReplyToken(token ?? '', HARNESS_TOKEN_SECRET, 0);
+      return v.ok ? { workflowId: v.claims.workflowId, unit: v.claims.unit, period: v.claims.period } : v;
+    };
+    expect(claimsOf(request.replyToken)).toEqual({ workflowId: wf, unit: '区城管局', period: '2022-01' });
+    for (const reminder of mails.filter((m) => m.kind === 'reminder'))
+      expect(claimsOf(reminder.replyToken)).toEqual(claimsOf(request.replyToken));
     expect(escalation.subject).toContain('【督办】区城管局未按期报送');
 
     const changes = await h.db.prisma.lightChange.findMany({
