@@ -46,6 +46,23 @@ export async function listTaskWorkflowIds(client: Client, taskSetId?: string): P
   return [...ids].sort();
 }
 
+/**
+ * Every run (continued-as-new runs each count) of Duban's task workflows, from
+ * the visibility store: one list call instead of a describe per workflow.
+ */
+export async function listTaskRuns(
+  client: Client,
+  taskSetId?: string,
+): Promise<{ workflowId: string; runId: string }[]> {
+  const prefix = taskSetId ? `duban/${taskSetId}/` : 'duban/';
+  const runs: { workflowId: string; runId: string }[] = [];
+  for await (const wf of client.workflow.list({
+    query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"`,
+  }))
+    runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+  return runs.sort((a, b) => a.workflowId.localeCompare(b.workflowId) || a.runId.localeCompare(b.runId));
+}
+
 export function decodePayloads(
   payloads: proto.temporal.api.common.v1.IPayloads | null | undefined,
 ): unknown[] {

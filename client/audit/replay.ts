@@ -23,20 +23,22 @@ export interface ReplayOutcome {
 /** How many workflows' histories are fetched at once while replaying. */
 const FETCH_LANES = 16;
 
+type Named = { workflowId: string; history: History };
+
 /**
- * Replays histories named `<workflowId>#<runId>`, in the order given; an
- * iterable may be async (histories still arriving).
+ * Replays histories named `<workflowId>#<runId>` through one replay worker, in
+ * the order given; an async iterable lets histories still arrive (fetched
+ * while earlier ones replay). Several replay workers side by side were tried:
+ * no faster on 2 cores (replay is CPU-bound there).
  */
 export async function replayHistories(
-  histories:
-    | Iterable<{ workflowId: string; history: History }>
-    | AsyncIterable<{ workflowId: string; history: History }>,
+  histories: Iterable<Named> | AsyncIterable<Named>,
   onProgress?: (done: number) => void,
 ): Promise<ReplayOutcome[]> {
   installQuietRuntime();
   const workflowBundle = await currentWorkflowBundle();
   const outcomes: ReplayOutcome[] = [];
-  for await (const r of Worker.runReplayHistories({ workflowBundle }, histories as never)) {
+  for await (const r of Worker.runReplayHistories({ workflowBundle }, histories as AsyncIterable<Named>)) {
     const [workflowId = r.workflowId, runId = ''] = r.workflowId.split('#');
     outcomes.push({ workflowId, runId, ok: !r.error, error: r.error?.message });
     onProgress?.(outcomes.length);
@@ -62,6 +64,31 @@ async function* fetchAll(client: Client, workflowIds: string[]): AsyncGenerator<
     pending.delete(i);
     yield runs;
   }
+}
+
+/** Replays runs already named (`duban audit replay --all` lists them): one history fetch each, FETCH_LANES at a time. */
+export async function replayRuns(
+  client: Client,
+  runs: { workflowId: string; runId: string }[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<ReplayOutcome[]> {
+  const pending = new Map<number, Promise<History>>();
+  let next = 0;
+  const fetch = (i: number) => {
+    const { workflowId, runId } = runs[i]!;
+    const p = client.workflow.getHandle(workflowId, runId).fetchHistory() as Promise<History>;
+    p.catch(() => undefined); // awaited in order below
+    pending.set(i, p);
+  };
+  async function* histories() {
+    for (let i = 0; i < runs.length; i++) {
+      while (next < runs.length && pending.size < FETCH_LANES) fetch(next++);
+      const history = await pending.get(i)!;
+      pending.delete(i);
+      yield { workflowId: `${runs[i]!.workflowId}#${runs[i]!.runId}`, history };
+    }
+  }
+  return replayHistories(histories(), (done) => onProgress?.(done, runs.length));
 }
 
 export async function replayWorkflows(

@@ -10,10 +10,10 @@ import { loadConfig, type Config } from '../../lib/config.ts';
 import { openDatabase, type Database } from '../../lib/db.ts';
 import { connectClient } from '../../lib/temporal.ts';
 import { timeline } from '../audit/timeline.ts';
-import { replayWorkflows } from '../audit/replay.ts';
+import { replayRuns, replayWorkflows } from '../audit/replay.ts';
 import { verifyTaskSet, type VerifyResult } from '../audit/verify.ts';
 import { verifyAuditChain, type ChainResult } from '../audit/chain.ts';
-import { listTaskWorkflowIds } from '../audit/history.ts';
+import { listTaskRuns } from '../audit/history.ts';
 import { checkArchive, exportArchive } from '../audit/archive.ts';
 import { progress } from '../progress.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
@@ -80,14 +80,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       if (sub === 'replay') {
         const all = values.all || rest.length === 0;
         await recordUse(db, 'audit.replay', all ? { all: true } : { workflowIds: rest });
-        const ids = all ? await listTaskWorkflowIds(client) : rest;
-        if (ids.length === 0) {
+        const started = Date.now();
+        // --all: the runs from the visibility store, one history fetch each
+        const runs = all ? await listTaskRuns(client) : undefined;
+        const count = runs ? runs.length : rest.length;
+        if (count === 0) {
           ctx.result({ replayed: 0, failed: 0, results: [] }, '没有可重放的工作流。');
           return 0;
         }
-        const bar = progress('重放历史', ids.length);
-        const started = Date.now();
-        const results = await replayWorkflows(client, ids, () => bar.tick());
+        const bar = progress('重放历史', count);
+        const results = runs
+          ? await replayRuns(client, runs, () => bar.tick())
+          : await replayWorkflows(client, rest, () => bar.tick());
         bar.done();
         const seconds = (Date.now() - started) / 1000;
         const failed = results.filter((r) => !r.ok);
