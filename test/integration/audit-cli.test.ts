@@ -153,6 +153,33 @@ describe('duban audit verify', () => {
     }
   }, 120_000);
 
+  it("names a verdict's date and a deadline moved", async () => {
+    const task = await h.db.prisma.task.findUniqueOrThrow({
+      where: { workflowId: late },
+      include: { verdict: true },
+    });
+    const decidedAt = task.verdict!.decidedAt;
+    const china = (d: Date) =>
+      new Date(d.getTime() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+    const earlier = new Date(decidedAt.getTime() - 86_400_000);
+    await h.db.prisma.verdict.update({ where: { taskId: task.id }, data: { decidedAt: earlier } });
+    await h.db.prisma.task.update({
+      where: { id: task.id },
+      data: { deadline: new Date('2022-06-30T00:00:00Z') },
+    });
+    try {
+      const r = await verifyLines();
+      expect(r.lines).toEqual([
+        `  ✘ 第 2 项（${late}）完成时限不一致：历史 "2022-03-31"，数据库 "2022-06-30"`,
+        `  ✘ 第 2 项（${late}）评定时间不一致：历史 "${china(decidedAt)}"，数据库 "${china(earlier)}"`,
+      ]);
+      expect(r.code).toBe(1);
+    } finally {
+      await h.db.prisma.verdict.update({ where: { taskId: task.id }, data: { decidedAt } });
+      await h.db.prisma.task.update({ where: { id: task.id }, data: { deadline: task.deadline } });
+    }
+  }, 120_000);
+
   it('names an audit row edited with the triggers switched off', async () => {
     const row = await h.db.prisma.auditEvent.findFirstOrThrow({
       where: { action: 'audit.verify' },
