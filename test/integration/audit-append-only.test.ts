@@ -128,6 +128,24 @@ describe('the audit table is append-only', () => {
     }
   }, 60_000);
 
+  it('keeps one chain under writers running at once (PostgreSQL, several connections)', async () => {
+    const db = await createTestDatabase();
+    try {
+      await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          db.prisma.$transaction(async (tx) => {
+            await tx.auditEvent.create({ data: { actor: `写入者${i}`, action: 'auth.sign-in' } });
+            await tx.auditEvent.create({ data: { actor: `写入者${i}`, action: 'auth.sign-out' } });
+          }),
+        ),
+      );
+      const check = await verifyAuditChain(db.sql);
+      expect(check).toMatchObject({ rows: 80, breaks: [] });
+    } finally {
+      await db.drop();
+    }
+  }, 60_000);
+
   refusals('on PostgreSQL', () => pgdb);
   refusals('on PGlite', () => lite);
 });
