@@ -35,17 +35,6 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<Run
   return runs.reverse();
 }
 
-/** Workflow ids of Duban's tasks, of one task set or all. */
-export async function listTaskWorkflowIds(client: Client, taskSetId?: string): Promise<string[]> {
-  const prefix = taskSetId ? `duban/${taskSetId}/` : 'duban/';
-  const ids = new Set<string>();
-  for await (const wf of client.workflow.list({
-    query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"`,
-  }))
-    ids.add(wf.workflowId);
-  return [...ids].sort();
-}
-
 /**
  * Every run (continued-as-new runs each count) of Duban's task workflows, from
  * the visibility store: one list call instead of a describe per workflow.
