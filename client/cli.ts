@@ -57,7 +57,8 @@ const commands: Record<string, CommandEntry> = {
     load: () => import('./commands/inbox.ts'),
   },
   audit: {
-    summary: 'duban audit timeline <workflowId> | replay [--all|<workflowId>] | verify [<taskSetId>]',
+    summary:
+      'duban audit timeline <workflowId> | replay [--all|<workflowId>|--archive <文件>] | verify [<taskSetId>] | export <taskSetId|workflowId>',
     load: () => import('./commands/audit.ts'),
   },
   worker: {

@@ -35,15 +35,21 @@ export async function fetchRuns(client: Client, workflowId: string): Promise<Run
   return runs.reverse();
 }
 
-/** Workflow ids of Duban's tasks, of one task set or all. */
-export async function listTaskWorkflowIds(client: Client, taskSetId?: string): Promise<string[]> {
+/**
+ * Every run (continued-as-new runs each count) of Duban's task workflows, from
+ * the visibility store: one list call instead of a describe per workflow.
+ */
+export async function listTaskRuns(
+  client: Client,
+  taskSetId?: string,
+): Promise<{ workflowId: string; runId: string }[]> {
   const prefix = taskSetId ? `duban/${taskSetId}/` : 'duban/';
-  const ids = new Set<string>();
+  const runs: { workflowId: string; runId: string }[] = [];
   for await (const wf of client.workflow.list({
     query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '\\"')}"`,
   }))
-    ids.add(wf.workflowId);
-  return [...ids].sort();
+    runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+  return runs.sort((a, b) => a.workflowId.localeCompare(b.workflowId) || a.runId.localeCompare(b.runId));
 }
 
 export function decodePayloads(

@@ -156,6 +156,13 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
 }
 
 export async function timeline(client: Client, workflowId: string): Promise<TimelineEntry[]> {
-  const runs = await fetchRuns(client, workflowId);
+  return timelineOfRuns(workflowId, await fetchRuns(client, workflowId));
+}
+
+/** The timeline of runs already fetched (or read from an archive). */
+export function timelineOfRuns(
+  workflowId: string,
+  runs: { runId: string; history: { events?: HistoryEvent[] | null } }[],
+): TimelineEntry[] {
   return runs.flatMap((r) => entriesFor(workflowId, r.runId, r.history.events ?? []));
 }

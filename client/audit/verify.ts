@@ -34,14 +34,15 @@ interface Expected {
   task?: Extract<Effect, { type: 'task' }>;
   verdict?: Extract<Effect, { type: 'verdict' }>;
   reports: Map<string, Extract<Effect, { type: 'report' }>>;
-  escalations: Set<string>;
-  lights: Set<string>;
+  /** key → when (epoch ms) */
+  escalations: Map<string, number>;
+  lights: Map<string, number>;
   mailSteps: Set<string>;
   deadline?: string;
 }
 
 function expectedFrom(batches: EffectBatch[]): Expected {
-  const e: Expected = { reports: new Map(), escalations: new Set(), lights: new Set(), mailSteps: new Set() };
+  const e: Expected = { reports: new Map(), escalations: new Map(), lights: new Map(), mailSteps: new Set() };
   for (const batch of batches) {
     for (const effect of batch.effects) {
       switch (effect.type) {
@@ -55,10 +56,10 @@ function expectedFrom(batches: EffectBatch[]): Expected {
           if (!e.reports.has(effect.report.key)) e.reports.set(effect.report.key, effect);
           break;
         case 'escalation':
-          e.escalations.add(effect.key);
+          if (!e.escalations.has(effect.key)) e.escalations.set(effect.key, effect.at);
           break;
         case 'light':
-          e.lights.add(effect.key);
+          if (!e.lights.has(effect.key)) e.lights.set(effect.key, effect.at);
           break;
         case 'mail':
           e.mailSteps.add(`${batch.workflowId}/${effect.mail.step}`);
@@ -74,16 +75,28 @@ function expectedFrom(batches: EffectBatch[]): Expected {
   return e;
 }
 
-const setDiff = (a: Set<string>, b: Set<string>) => [...a].filter((x) => !b.has(x));
+const setDiff = (a: Iterable<string>, b: { has(x: string): boolean }) => [...a].filter((x) => !b.has(x));
+
+/** A moment as people read it: China time to the second. */
+export const chinaTime = (ms: number) =>
+  new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
 export async function verifyTaskSet(
   client: Client,
   prisma: PrismaClient,
   taskSetId: string,
   onProgress?: (done: number, total: number) => void,
+  options: {
+    /** only this task's workflow */
+    workflowId?: string;
+    /** how to get a workflow's runs (the export hands over those it fetched) */
+    runsOf?: (workflowId: string) => Promise<Run[]>;
+  } = {},
 ): Promise<VerifyResult> {
+  const runsOf = options.runsOf ?? ((id: string) => fetchRuns(client, id));
   const tasks = await prisma.task.findMany({
-    where: { taskSetId },
+    where: { taskSetId, ...(options.workflowId ? { workflowId: options.workflowId } : {}) },
     include: { verdict: true, reports: true, escalations: true, lightChanges: true },
     orderBy: { id: 'asc' },
   });
@@ -104,7 +117,7 @@ export async function verifyTaskSet(
       found.push({ workflowId: t.workflowId, seq: t.seq, what, history, database });
     let runs: Run[];
     try {
-      runs = await fetchRuns(client, t.workflowId);
+      runs = await runsOf(t.workflowId);
     } catch {
       runs = [];
     }
@@ -120,6 +133,11 @@ export async function verifyTaskSet(
       completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch),
     );
     const e = expectedFrom(batches);
+    const [input] = decodePayloads(
+      runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input,
+    ) as [{ deadline?: string } | undefined];
+    const deadline = e.deadline ?? input?.deadline;
+    if (deadline && deadline !== isoDay(t.deadline)) differ('完成时限不一致', deadline, isoDay(t.deadline));
 
     if (e.task) {
       if (e.task.light !== t.light) differ('亮灯不一致', e.task.light, t.light);
@@ -135,6 +153,8 @@ export async function verifyTaskSet(
           differ('拟定结果不一致', e.verdict.proposed, t.verdict.proposed);
         if (t.verdict.decidedBy !== e.verdict.decidedBy)
           differ('评定方式不一致', e.verdict.decidedBy, t.verdict.decidedBy);
+        if (t.verdict.decidedAt.getTime() !== e.verdict.at)
+          differ('评定时间不一致', chinaTime(e.verdict.at), chinaTime(t.verdict.decidedAt.getTime()));
       }
       if (t.state !== '已办结') differ('历史中已办结，数据库状态不同', '已办结', t.state);
     } else if (t.verdict) {
@@ -174,6 +194,12 @@ export async function verifyTaskSet(
           { unit: r.report.unit, period: r.report.period, status: r.report.status, accepted: r.accepted },
           { unit: row.unitName, period: row.period, status: row.status, accepted: row.accepted },
         );
+      } else if (row.receivedAt.getTime() !== r.report.receivedAt) {
+        differ(
+          `报告 ${key}（${r.report.unit}，${r.report.period}）收到时间不一致`,
+          chinaTime(r.report.receivedAt),
+          chinaTime(row.receivedAt.getTime()),
+        );
       }
     }
     for (const key of setDiff(new Set(dbReports.keys()), new Set(e.reports.keys()))) {
@@ -182,12 +208,18 @@ export async function verifyTaskSet(
       if (row.accepted)
         differ(`数据库中有已采纳的报告 ${key}，历史中没有`, null, { unit: row.unitName, period: row.period });
     }
-    const dbEsc = new Set(t.escalations.map((x) => x.key));
-    for (const k of setDiff(e.escalations, dbEsc)) differ('催办/督办记录在数据库中缺失', k, null);
-    for (const k of setDiff(dbEsc, e.escalations)) differ('数据库中多出催办/督办记录', null, k);
-    const dbLights = new Set(t.lightChanges.map((x) => x.key));
-    for (const k of setDiff(e.lights, dbLights)) differ('亮灯变化记录在数据库中缺失', k, null);
-    for (const k of setDiff(dbLights, e.lights)) differ('数据库中多出亮灯变化记录', null, k);
+    const dbEsc = new Map(t.escalations.map((x) => [x.key, x.at.getTime()]));
+    for (const k of setDiff(e.escalations.keys(), dbEsc)) differ('催办/督办记录在数据库中缺失', k, null);
+    for (const k of setDiff(dbEsc.keys(), e.escalations)) differ('数据库中多出催办/督办记录', null, k);
+    for (const [k, at] of e.escalations)
+      if (dbEsc.has(k) && dbEsc.get(k) !== at)
+        differ(`催办/督办 ${k} 时间不一致`, chinaTime(at), chinaTime(dbEsc.get(k)!));
+    const dbLights = new Map(t.lightChanges.map((x) => [x.key, x.at.getTime()]));
+    for (const k of setDiff(e.lights.keys(), dbLights)) differ('亮灯变化记录在数据库中缺失', k, null);
+    for (const k of setDiff(dbLights.keys(), e.lights)) differ('数据库中多出亮灯变化记录', null, k);
+    for (const [k, at] of e.lights)
+      if (dbLights.has(k) && dbLights.get(k) !== at)
+        differ(`亮灯变化 ${k} 时间不一致`, chinaTime(at), chinaTime(dbLights.get(k)!));
 
     result.mailsOrdered += e.mailSteps.size;
     if (e.mailSteps.size) {

@@ -35,6 +35,11 @@ export const AUDIT_ACTION_LABEL: Record<string, string> = {
   'task.resume': '恢复',
   'task.withdraw': '撤销',
   'task.verdict': '评定',
+  'audit.view': '查看操作记录',
+  'audit.timeline': '审计：查看时间线',
+  'audit.replay': '审计：重放历史',
+  'audit.verify': '审计：核对数据库与历史',
+  'audit.export': '审计：导出归档',
 };
 
 export function auditRoutes(routes: DeskRoutes, deps: DeskDeps): void {
@@ -52,6 +57,15 @@ export function auditRoutes(routes: DeskRoutes, deps: DeskDeps): void {
       if (actor) where.actor = actor;
       if (action) where.action = action;
       if (set) where.taskSetId = set;
+      // reading the record is itself on the record (the table is append-only)
+      await deps.db.prisma.auditEvent.create({
+        data: {
+          actor: request.user!.name,
+          action: 'audit.view',
+          taskSetId: set,
+          details: { ...(actor ? { actor } : {}), ...(action ? { action } : {}) },
+        },
+      });
       const events = await deps.db.prisma.auditEvent.findMany({ where, orderBy: { id: 'desc' }, take: 300 });
       return page(
         '操作记录',
