@@ -22,7 +22,7 @@ export interface FaultSink {
   messages: FaultMail[];
   /** Message-IDs accepted more than once */
   duplicates(): string[];
-  /** down: every connection is answered 421 at the greeting, nothing is taken */
+  /** down: every connection is answered 421 (at the greeting, or at MAIL FROM on an open one), nothing is taken */
   down: boolean;
   /** connections turned away while down */
   turnedAway: number;
@@ -76,6 +76,12 @@ export async function startFaultSink(port = 0): Promise<FaultSink> {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onConnect(_session, callback) {
+      if (!sink.down) return callback();
+      sink.turnedAway++;
+      callback(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
+    },
+    // a connection opened before the outage (the transport pools them) is turned away too
+    onMailFrom(_address, _session, callback) {
       if (!sink.down) return callback();
       sink.turnedAway++;
       callback(Object.assign(new Error('Service not available, try again later'), { responseCode: 421 }));
