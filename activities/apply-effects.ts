@@ -9,7 +9,7 @@
 // Histories recorded before the per-mail activity (workflows/task-workflow.ts,
 // patch 'per-mail-activity') still hand applyEffects batches with mails in
 // them: those are sent after the transaction, one by one, as before.
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Prisma, PrismaClient } from '../lib/db.ts';
 import type { Transporter } from 'nodemailer';
 import { mailDeps, sendOnce } from '../lib/mail/send.ts';
@@ -34,6 +34,28 @@ export interface ActivityDeps {
 }
 
 const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+/**
+ * Runs `work` while telling Temporal every 2 s that this attempt is alive:
+ * with the workflow's heartbeat timeout (10 s) an attempt whose worker died
+ * is retried elsewhere within seconds, not after the 1–2 minute
+ * start-to-close timeout. Outside a worker (called directly) it just runs.
+ */
+async function beating<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    return work();
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 export function createActivities(deps: ActivityDeps) {
   const { prisma } = deps;
@@ -236,6 +258,26 @@ export function createActivities(deps: ActivityDeps) {
     }
   }
 
+  async function applyBatch(batch: EffectBatch): Promise<{ mails: number }> {
+    const task = await taskOf(batch.workflowId);
+    const writes = batch.effects.filter((effect) => effect.type !== 'mail');
+    if (writes.length) {
+      await prisma.$transaction(
+        async (tx) => {
+          for (const effect of writes) await apply(tx, effect, task);
+        },
+        { maxWait: 10_000, timeout: 60_000 },
+      );
+    }
+    let mails = 0;
+    for (const effect of batch.effects) {
+      if (effect.type !== 'mail') continue;
+      const outcome = await sendOne(batch.workflowId, batch.task, effect.mail, task);
+      if (outcome.status === 'sent') mails++;
+    }
+    return { mails };
+  }
+
   return {
     /**
      * Writes one wake-up's projection in one transaction; then sends the
@@ -243,29 +285,15 @@ export function createActivities(deps: ActivityDeps) {
      * Returns how many mails went out now.
      */
     async applyEffects(batch: EffectBatch): Promise<{ mails: number }> {
-      const task = await taskOf(batch.workflowId);
-      const writes = batch.effects.filter((effect) => effect.type !== 'mail');
-      if (writes.length) {
-        await prisma.$transaction(
-          async (tx) => {
-            for (const effect of writes) await apply(tx, effect, task);
-          },
-          { maxWait: 10_000, timeout: 60_000 },
-        );
-      }
-      let mails = 0;
-      for (const effect of batch.effects) {
-        if (effect.type !== 'mail') continue;
-        const outcome = await sendOne(batch.workflowId, batch.task, effect.mail, task);
-        if (outcome.status === 'sent') mails++;
-      }
-      return { mails };
+      return beating(() => applyBatch(batch));
     },
 
     /** Sends one mail of the task workflow, at most once (lib/mail/send.ts); says how it went. */
     async sendMail(order: SendMailInput): Promise<MailOutcome> {
-      const task = await taskOf(order.workflowId);
-      return sendOne(order.workflowId, order.task, order.mail, task);
+      return beating(async () => {
+        const task = await taskOf(order.workflowId);
+        return sendOne(order.workflowId, order.task, order.mail, task);
+      });
     },
   };
 }

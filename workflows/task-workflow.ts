@@ -32,6 +32,13 @@ const { applyEffects } = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+/** The projection since 'per-mail-activity': a dead worker's attempt is noticed by its missing heartbeat. */
+const { applyEffects: writeProjection } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
 /**
  * One mail: a mail server that is down is waited out (30 s, doubling, at
  * most every 10 min, for as long as it takes); what can never work is not
@@ -40,6 +47,7 @@ const { applyEffects } = proxyActivities<ReturnType<typeof createActivities>>({
  */
 const { sendMail } = proxyActivities<ReturnType<typeof createActivities>>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '30 seconds',
     backoffCoefficient: 2,
@@ -66,7 +74,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
       }
       const writes = effects.filter((effect) => effect.type !== 'mail');
       const mails = effects.flatMap((effect: Effect) => (effect.type === 'mail' ? [effect.mail] : []));
-      if (writes.length) await applyEffects({ workflowId, task: machine.brief, effects: writes });
+      if (writes.length) await writeProjection({ workflowId, task: machine.brief, effects: writes });
       const outcomes = await Promise.all(mails.map((mail) => sendOne(mail)));
       machine.mailsDone(
         mails.map((mail, index) => ({ mail, outcome: outcomes[index] })),
