@@ -243,6 +243,10 @@ export async function checkEnd(stack: FaultStack, c: FaultCase, results: TaskRes
     expect(mails.filter((m) => m.workflowId === id && m.kind !== 'verdict').length).toBe(
       c.mailsBeforeVerdict,
     );
+  const by = (status: string) => mails.filter((m) => m.status === status).length;
+  process.stderr.write(
+    `fault case ${c.setId}: ${mails.length} mails on record (sent ${by('sent')}, uncertain ${by('uncertain')}, failed ${by('failed')}), ${stack.sink.messages.length} at the peer so far, 0 duplicates\n`,
+  );
   // `duban audit verify`, the auditor's own command, finds the database telling the histories' story
   const verify = await stack.duban(['audit', 'verify', c.setId]);
   expect(verify.stdout + verify.stderr).toContain('数据库与历史一致');
