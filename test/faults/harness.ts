@@ -57,10 +57,11 @@ export interface FaultStack {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
+/** The stack; `database`: another database than a fresh one on the machine's PostgreSQL (fault d). */
+export async function startFaultStack(database?: Promise<TestDatabase>): Promise<FaultStack> {
   const home = mkdtempSync(path.join(tmpdir(), 'duban-faults-'));
   const [db, sink, port, uiPort] = await Promise.all([
-    createTestDatabase('duban_faults'),
+    database ?? createTestDatabase('duban_faults'),
     startFaultSink(),
     freePort(),
     freePort(),
