@@ -58,7 +58,10 @@ export interface FaultStack {
 }
 
 /** The stack; `database`: another database than a fresh one on the machine's PostgreSQL (fault d). */
-export async function startFaultStack(database?: Promise<TestDatabase>): Promise<FaultStack> {
+export async function startFaultStack(
+  database?: Promise<TestDatabase>,
+  extraVars: Record<string, string> = {},
+): Promise<FaultStack> {
   const home = mkdtempSync(path.join(tmpdir(), 'duban-faults-'));
   const [db, sink, port, uiPort] = await Promise.all([
     database ?? createTestDatabase('duban_faults'),
@@ -77,6 +80,7 @@ export async function startFaultStack(database?: Promise<TestDatabase>): Promise
     TOKEN_SECRET: 'f'.repeat(40),
     WORKER_MAX_CACHED_WORKFLOWS: '50',
     WORKER_MAX_CONCURRENT_ACTIVITIES: '2',
+    ...extraVars,
   };
   const embeddedConfig = loadConfig(vars);
   let temporal = await startEmbeddedTemporal(embeddedConfig);
@@ -191,6 +195,12 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
 
 /** Each unit reports its task done (as the inbox would signal it), then the office confirms the verdict. */
 export async function reportAndClose(stack: FaultStack, c: FaultCase): Promise<TaskResult[]> {
+  await reportAll(stack, c);
+  return closeAll(stack, c);
+}
+
+/** Each unit's final report, as the inbox would signal it, once the final request is out. */
+export async function reportAll(stack: FaultStack, c: FaultCase): Promise<void> {
   for (const [i, id] of c.workflowIds.entries()) {
     const handle = stack.client.workflow.getHandle(id);
     let now = 0;
@@ -210,6 +220,10 @@ export async function reportAndClose(stack: FaultStack, c: FaultCase): Promise<T
       receivedAt: now,
     });
   }
+}
+
+/** The office confirms each task's proposed verdict once its report is in; the workflows' results. */
+export async function closeAll(stack: FaultStack, c: FaultCase): Promise<TaskResult[]> {
   for (const id of c.workflowIds) {
     const handle = stack.client.workflow.getHandle(id);
     await until(`${id} 已收到报告`, async () => {
