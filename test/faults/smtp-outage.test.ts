@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
 import { timeSkippingEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
@@ -34,10 +34,10 @@ let sink: FaultSink;
 let worker: Worker;
 let running: Promise<void>;
 let transport: ReturnType<typeof createTransport>;
+let bundle: Awaited<ReturnType<typeof bundleWorkflows>>;
 const home = mkdtempSync(path.join(tmpdir(), 'duban-outage-'));
 
 beforeAll(async () => {
-  let bundle;
   [env, db, sink, bundle] = await Promise.all([
     timeSkippingEnv(),
     createTestDatabase('duban_outage'),
@@ -175,6 +175,13 @@ describe('fault (c): the SMTP server down for a day', () => {
       expect(verified.discrepancies).toEqual([]);
       expect(verified).toMatchObject({ tasks: 3, checked: 3, agreeing: 3 });
       expect(sink.duplicates()).toEqual([]);
+      // these histories — per-mail activities, a due date moved — replay against the code
+      const histories = [];
+      for (const h of handles) histories.push({ workflowId: h.workflowId, history: await h.fetchHistory() });
+      const replayed = [];
+      for await (const r of Worker.runReplayHistories({ workflowBundle: bundle }, histories))
+        replayed.push(r.error ? `${r.workflowId}: ${String(r.error)}` : 'ok');
+      expect(replayed).toEqual(['ok', 'ok', 'ok']);
       expect(await db.prisma.report.count({ where: { task: { taskSetId: setId }, accepted: true } })).toBe(2);
       expect(
         await db.prisma.sentMail.count({
