@@ -1,14 +1,28 @@
 // The task workflow's side effects: the read model in the database and the
-// mails. One activity applies one wake-up's batch of effects, in order; each
-// effect is idempotent by its own key (unique rows, upserts, sendOnce), so a
-// retried batch writes once and sends nothing twice.
-import { ApplicationFailure, log } from '@temporalio/activity';
-import type { PrismaClient } from '../lib/db.ts';
+// mails. `applyEffects` writes one wake-up's projection in ONE transaction
+// (all of it or none of it); `sendMail` sends one mail, so each mail has its
+// own retries and a mail that can never go (a bad address, a 5xx refusal) is
+// recorded as failed once while the others go on. Every effect is idempotent
+// by its own key (unique rows, upserts, sendOnce's reservation), so a retried
+// activity writes once and sends nothing twice.
+//
+// Histories recorded before the per-mail activity (workflows/task-workflow.ts,
+// patch 'per-mail-activity') still hand applyEffects batches with mails in
+// them: those are sent after the transaction, one by one, as before.
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Prisma, PrismaClient } from '../lib/db.ts';
 import type { Transporter } from 'nodemailer';
 import { mailDeps, sendOnce } from '../lib/mail/send.ts';
 import { composeMail } from './mail/compose.ts';
 import type { Config } from '../lib/config.ts';
-import type { Effect, EffectBatch } from '../workflows/effects.ts';
+import type {
+  Effect,
+  EffectBatch,
+  MailOrder,
+  MailOutcome,
+  SendMailInput,
+  TaskBrief,
+} from '../workflows/effects.ts';
 import type { ReportInput, UnitRef } from '../workflows/types.ts';
 import { unitRefOf } from '../lib/unit-addresses.ts';
 
@@ -20,6 +34,28 @@ export interface ActivityDeps {
 }
 
 const dateOnly = (iso: string) => new Date(`${iso}T00:00:00Z`);
+
+/**
+ * Runs `work` while telling Temporal every 2 s that this attempt is alive:
+ * with the workflow's heartbeat timeout (10 s) an attempt whose worker died
+ * is retried elsewhere within seconds, not after the 1–2 minute
+ * start-to-close timeout. Outside a worker (called directly) it just runs.
+ */
+async function beating<T>(work: () => Promise<T>): Promise<T> {
+  let context: Context | undefined;
+  try {
+    context = Context.current();
+  } catch {
+    return work();
+  }
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), 2_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 export function createActivities(deps: ActivityDeps) {
   const { prisma } = deps;
@@ -55,39 +91,50 @@ export function createActivities(deps: ActivityDeps) {
     return row ? unitRefOf(row) : unit;
   }
 
-  async function apply(
-    batch: EffectBatch,
-    effect: Effect,
-    task: { id: number; taskSetId: string; taskSet: { name: string; year: number } },
-  ): Promise<number> {
+  type TaskRow = { id: number; taskSetId: string; taskSet: { name: string; year: number } };
+
+  /** One mail, composed with the directory's addresses of now, sent at most once. */
+  async function sendOne(
+    workflowId: string,
+    brief: TaskBrief,
+    mailOrder: MailOrder,
+    task: TaskRow,
+  ): Promise<MailOutcome> {
+    // the addresses as the directory has them now: a mailbox changed mid-year counts at once
+    const order = {
+      ...mailOrder,
+      ...(mailOrder.unit ? { unit: await currentUnit(task.taskSetId, mailOrder.unit) } : {}),
+      ...(mailOrder.cc
+        ? { cc: await Promise.all(mailOrder.cc.map((unit) => currentUnit(task.taskSetId, unit))) }
+        : {}),
+    };
+    const mail = composeMail(order, { workflowId, task: brief, taskSet: task.taskSet, config: deps.config });
+    if (!mail) {
+      log.warn('无收件地址，邮件未发送', { step: mailOrder.step });
+      return { step: mailOrder.step, status: 'no-address', at: Date.now() };
+    }
+    const res = await sendOnce(mailer, mail);
+    // A permanent refusal is on the mail's row (status failed) and on the
+    // dashboard's failing addresses, where the office sees it; the workflow goes on.
+    if (res.failed !== undefined && res.sent === false)
+      await markFailing(prisma, res.rejected?.length ? res.rejected : mail.to, res.failed);
+    else if (res.rejected?.length) await markFailing(prisma, res.rejected, '邮件服务器拒收该地址');
+    const status: MailOutcome['status'] = res.sent
+      ? 'sent'
+      : res.failed !== undefined
+        ? 'failed'
+        : res.uncertain
+          ? 'uncertain'
+          : 'sent-before';
+    return { step: mailOrder.step, status, at: Date.now(), ...(res.failed ? { failure: res.failed } : {}) };
+  }
+
+  async function apply(db: Prisma.TransactionClient, effect: Effect, task: TaskRow): Promise<void> {
     const taskId = task.id;
+    const prisma = db;
     switch (effect.type) {
-      case 'mail': {
-        // the addresses as the directory has them now: a mailbox changed mid-year counts at once
-        const order = {
-          ...effect.mail,
-          ...(effect.mail.unit ? { unit: await currentUnit(task.taskSetId, effect.mail.unit) } : {}),
-          ...(effect.mail.cc
-            ? { cc: await Promise.all(effect.mail.cc.map((unit) => currentUnit(task.taskSetId, unit))) }
-            : {}),
-        };
-        const mail = composeMail(order, {
-          workflowId: batch.workflowId,
-          task: batch.task,
-          taskSet: task.taskSet,
-          config: deps.config,
-        });
-        if (!mail) {
-          log.warn('无收件地址，邮件未发送', { step: effect.mail.step });
-          return 0;
-        }
-        const res = await sendOnce(mailer, mail);
-        // A permanent refusal is on the mail's row (status failed) and on the
-        // dashboard's failing addresses; the workflow goes on.
-        if (res.failed !== undefined && res.sent === false) await markFailing(prisma, mail.to, res.failed);
-        if (res.rejected?.length) await markFailing(prisma, res.rejected, '邮件服务器拒收该地址');
-        return res.sent ? 1 : 0;
-      }
+      case 'mail':
+        return; // sent by sendOne, never inside the transaction
       case 'request':
         // createMany … skipDuplicates is one INSERT … ON CONFLICT DO NOTHING: idempotent and cheap.
         await prisma.request.createMany({
@@ -100,19 +147,25 @@ export function createActivities(deps: ActivityDeps) {
           })),
           skipDuplicates: true,
         });
-        return 0;
+        return;
       case 'report':
         await recordReport(prisma, taskId, effect.report, effect.accepted, effect.refusalReason);
-        return 0;
+        return;
       case 'reopen':
         await prisma.request.updateMany({
           where: { taskId, unitName: effect.unit, period: effect.period },
           data: { status: 'open', reportedAt: null, dueAt: dateOnly(effect.dueOn) },
         });
-        return 0;
+        return;
+      case 'due-moved':
+        await prisma.request.updateMany({
+          where: { taskId, unitName: effect.unit, period: effect.period },
+          data: { dueAt: dateOnly(effect.dueOn) },
+        });
+        return;
       case 'extended':
         await prisma.task.update({ where: { id: taskId }, data: { deadline: dateOnly(effect.deadline) } });
-        return 0;
+        return;
       case 'escalation':
         await prisma.escalation.createMany({
           data: [
@@ -127,7 +180,7 @@ export function createActivities(deps: ActivityDeps) {
           ],
           skipDuplicates: true,
         });
-        return 0;
+        return;
       case 'light':
         await prisma.lightChange.createMany({
           data: [
@@ -142,10 +195,10 @@ export function createActivities(deps: ActivityDeps) {
           ],
           skipDuplicates: true,
         });
-        return 0;
+        return;
       case 'assignments':
         await recordAssignments(prisma, task, effect.lead, effect.co, new Date(effect.at));
-        return 0;
+        return;
       case 'task':
         await prisma.task.updateMany({
           where: { id: taskId },
@@ -156,14 +209,14 @@ export function createActivities(deps: ActivityDeps) {
             lastReport: effect.lastReport,
           },
         });
-        return 0;
+        return;
       case 'acknowledged':
         // the first 签收 counts: a later one (another channel) leaves it
         await prisma.assignment.updateMany({
           where: { taskId, active: true, unit: { name: effect.unit }, acknowledgedAt: null },
           data: { acknowledgedAt: new Date(effect.at), acknowledgedVia: effect.channel },
         });
-        return 0;
+        return;
       case 'extension': {
         const decision = {
           status: effect.status,
@@ -187,7 +240,7 @@ export function createActivities(deps: ActivityDeps) {
           // a decision only ever follows the request: a retried batch writes the same
           update: effect.status === 'pending' ? {} : decision,
         });
-        return 0;
+        return;
       }
       case 'verdict': {
         const data = {
@@ -200,18 +253,47 @@ export function createActivities(deps: ActivityDeps) {
         };
         await prisma.verdict.upsert({ where: { taskId }, create: { taskId, ...data }, update: data });
         await prisma.task.update({ where: { id: taskId }, data: { state: '已办结', nextDue: null } });
-        return 0;
+        return;
       }
     }
   }
 
+  async function applyBatch(batch: EffectBatch): Promise<{ mails: number }> {
+    const task = await taskOf(batch.workflowId);
+    const writes = batch.effects.filter((effect) => effect.type !== 'mail');
+    if (writes.length) {
+      await prisma.$transaction(
+        async (tx) => {
+          for (const effect of writes) await apply(tx, effect, task);
+        },
+        { maxWait: 10_000, timeout: 60_000 },
+      );
+    }
+    let mails = 0;
+    for (const effect of batch.effects) {
+      if (effect.type !== 'mail') continue;
+      const outcome = await sendOne(batch.workflowId, batch.task, effect.mail, task);
+      if (outcome.status === 'sent') mails++;
+    }
+    return { mails };
+  }
+
   return {
-    /** Applies one batch of the task workflow's effects; returns how many mails went out now. */
+    /**
+     * Writes one wake-up's projection in one transaction; then sends the
+     * batch's mails, if it has any (histories from before 'per-mail-activity').
+     * Returns how many mails went out now.
+     */
     async applyEffects(batch: EffectBatch): Promise<{ mails: number }> {
-      const task = await taskOf(batch.workflowId);
-      let mails = 0;
-      for (const effect of batch.effects) mails += await apply(batch, effect, task);
-      return { mails };
+      return beating(() => applyBatch(batch));
+    },
+
+    /** Sends one mail of the task workflow, at most once (lib/mail/send.ts); says how it went. */
+    async sendMail(order: SendMailInput): Promise<MailOutcome> {
+      return beating(async () => {
+        const task = await taskOf(order.workflowId);
+        return sendOne(order.workflowId, order.task, order.mail, task);
+      });
     },
   };
 }
@@ -236,7 +318,7 @@ async function markFailing(prisma: PrismaClient, addresses: string[], reason: st
  * the workflow's validator (the web form), so that refusal is kept too.
  */
 export async function recordReport(
-  prisma: PrismaClient,
+  prisma: Prisma.TransactionClient,
   taskId: number,
   r: ReportInput,
   accepted: boolean,
@@ -273,7 +355,7 @@ export async function recordReport(
 
 /** Reassignment deactivates, never deletes: the old rows say who was responsible when. */
 async function recordAssignments(
-  prisma: PrismaClient,
+  prisma: Prisma.TransactionClient,
   task: { id: number; taskSetId: string },
   lead: string[],
   co: string[],

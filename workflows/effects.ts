@@ -1,6 +1,9 @@
-// What the task workflow asks the outside world to do: one batch per wake-up,
-// applied by the `applyEffects` activity. Every effect carries or implies a
-// unique key, so a retried batch sends nothing twice and writes once.
+// What the task workflow asks the outside world to do: one batch per wake-up.
+// The projection (every effect but mail) is written by the `applyEffects`
+// activity in one transaction; each mail is sent by its own `sendMail`
+// activity (older histories: mails inside the applyEffects batch). Every
+// effect carries or implies a unique key, so a retried activity sends
+// nothing twice and writes once.
 import type { IsoDate, LadderLevel, Light, ReportInput, UnitRef, Verdict } from './types.ts';
 
 /**
@@ -72,6 +75,8 @@ export type Effect =
   | { type: 'report'; report: ReportInput; accepted: boolean; refusalReason?: string }
   | { type: 'reopen'; period: string; unit: string; reportKey: string; reason: string; dueOn: IsoDate }
   | { type: 'extended'; deadline: IsoDate; reason: string }
+  /** a unit's due date for a period moved by the working days its 请报 was held up (the mail server was down) */
+  | { type: 'due-moved'; period: string; unit: string; dueOn: IsoDate; reason: string }
   | { type: 'escalation'; key: string; unit: string; period: string; level: LadderLevel; at: number }
   | { type: 'light'; key: string; from: Light; to: Light; at: number; cause: string }
   | { type: 'assignments'; lead: string[]; co: string[]; at: number }
@@ -107,4 +112,26 @@ export interface EffectBatch {
   workflowId: string;
   task: TaskBrief;
   effects: Effect[];
+}
+
+/** What the task workflow hands `sendMail`: one mail. */
+export interface SendMailInput {
+  workflowId: string;
+  task: TaskBrief;
+  mail: MailOrder;
+}
+
+/** How one `sendMail` went, as the workflow hears it. */
+export interface MailOutcome {
+  step: string;
+  /**
+   * sent: the server took it now; sent-before: an earlier attempt had;
+   * failed: refused for good or an address that cannot be sent to (recorded, not retried);
+   * uncertain: an earlier attempt may have been taken (not sent again, shown to the office);
+   * no-address: the unit has no address to send to
+   */
+  status: 'sent' | 'sent-before' | 'failed' | 'uncertain' | 'no-address';
+  /** when the activity finished, epoch ms (the real clock) */
+  at: number;
+  failure?: string;
 }

@@ -13,10 +13,10 @@
 //   view.ts           what the outside sees: the state query and the read-model row
 // and the pure policy they use: schedule.ts (when to ask), ladder.ts (when
 // each rung falls), lights.ts, verdict.ts, calendar.ts.
-import { WorkingCalendar } from './calendar.ts';
+import { toIsoDate, WorkingCalendar } from './calendar.ts';
 import { planPeriods, reviewEndsAt, sendTime } from './schedule.ts';
 import type { IsoDate, Light, Period, ReportInput, ReportOutcome, UnitRef, Verdict } from './types.ts';
-import type { Effect, MailOrder, MailTopic, TaskBrief, TaskStateWord } from './effects.ts';
+import type { Effect, MailOrder, MailOutcome, MailTopic, TaskBrief, TaskStateWord } from './effects.ts';
 import type { TaskView } from './messages.ts';
 import {
   initialTaskData,
@@ -100,6 +100,34 @@ export class TaskMachine {
 
   mail(step: string, kind: MailOrder['kind'], about: MailTopic, now: number, to: Partial<MailOrder>): void {
     this.emit({ type: 'mail', mail: { step, kind, about, at: now, ...to } });
+  }
+
+  /**
+   * A wake-up's mails have gone (patch 'per-mail-activity'; `now` is when the
+   * last one finished). A 请报 that went out working days after it was
+   * ordered (the mail server was down) gives its unit those days back: its
+   * due date, and with it the 催办/督办 ladder, moves by the days Duban lost,
+   * so Duban's own outage never advances a unit's ladder.
+   */
+  mailsDone(done: { mail: MailOrder; outcome?: MailOutcome }[], now: number): void {
+    for (const { mail, outcome } of done) {
+      const about = mail.about;
+      if (about.topic !== 'request' || !mail.unit || outcome?.status !== 'sent') continue;
+      const lost = this.calendar.workingDaysBetween(toIsoDate(mail.at), toIsoDate(now));
+      if (lost <= 0) continue;
+      const period = this.data.periods.find((candidate) => candidate.id === about.period);
+      if (!period) continue;
+      const unit = mail.unit.name;
+      const dueOn = this.calendar.addWorkingDays(this.dueFor(period, unit), lost);
+      this.data.dueOverride[periodUnitKey(period.id, unit)] = dueOn;
+      this.emit({
+        type: 'due-moved',
+        period: period.id,
+        unit,
+        dueOn,
+        reason: `请报送邮件因邮件服务器故障迟发 ${lost} 个工作日，报送期限顺延至 ${dueOn}`,
+      });
+    }
   }
 
   // ---------------------------------------------------------------- agenda

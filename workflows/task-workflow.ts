@@ -3,9 +3,12 @@
 // on the agenda or until a person acts" (condition with a timeout), so a
 // report, an extension or a pause simply changes the agenda. All decisions are
 // in TaskMachine (state.ts) and the rules of office-actions.ts; all side
-// effects go through one activity.
+// effects go through activities: the wake-up's projection in one
+// transaction (applyEffects), then each mail on its own (sendMail).
 import {
+  ActivityFailure,
   allHandlersFinished,
+  log,
   condition,
   continueAsNew,
   patched,
@@ -17,6 +20,7 @@ import {
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { searchAttributes } from './search-attributes.ts';
 import type { createActivities } from '../activities/apply-effects.ts';
+import type { Effect, MailOrder, MailOutcome } from './effects.ts';
 import { TaskMachine, type TaskResult, type TaskWorkflowInput } from './state.ts';
 import { installOfficeActions } from './office-actions.ts';
 import { stateQuery } from './messages.ts';
@@ -28,6 +32,30 @@ const { applyEffects } = proxyActivities<ReturnType<typeof createActivities>>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
+/** The projection since 'per-mail-activity': a dead worker's attempt is noticed by its missing heartbeat. */
+const { applyEffects: writeProjection } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+/**
+ * One mail: a mail server that is down is waited out (30 s, doubling, at
+ * most every 10 min, for as long as it takes); what can never work is not
+ * retried: sendOnce records a 5xx refusal or an impossible address as a
+ * failed mail and returns, and a task missing from the database is final.
+ */
+const { sendMail } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10 seconds',
+  retry: {
+    initialInterval: '30 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '10 minutes',
+    nonRetryableErrorTypes: ['TaskNotFound', 'BadInput', 'NotFound', 'Refused'],
+  },
+});
+
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult> {
   const offset = input.clockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
@@ -37,8 +65,32 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskResult
   const data = machine.data;
 
   const flush = async () => {
-    while (data.effects.length)
-      await applyEffects({ workflowId, task: machine.brief, effects: machine.takeEffects() });
+    while (data.effects.length) {
+      const effects = machine.takeEffects();
+      // Histories from before the per-mail activity did everything in one applyEffects.
+      if (!patched('per-mail-activity')) {
+        await applyEffects({ workflowId, task: machine.brief, effects });
+        continue;
+      }
+      const writes = effects.filter((effect) => effect.type !== 'mail');
+      const mails = effects.flatMap((effect: Effect) => (effect.type === 'mail' ? [effect.mail] : []));
+      if (writes.length) await writeProjection({ workflowId, task: machine.brief, effects: writes });
+      const outcomes = await Promise.all(mails.map((mail) => sendOne(mail)));
+      machine.mailsDone(
+        mails.map((mail, index) => ({ mail, outcome: outcomes[index] })),
+        now(),
+      );
+    }
+  };
+  const sendOne = async (mail: MailOrder): Promise<MailOutcome | undefined> => {
+    try {
+      return await sendMail({ workflowId, task: machine.brief, mail });
+    } catch (err) {
+      // a non-retryable failure: this mail is given up, the task goes on
+      if (!(err instanceof ActivityFailure)) throw err;
+      log.warn('邮件未能发出', { step: mail.step, error: err.cause?.message ?? err.message });
+      return undefined;
+    }
   };
   let shownAttributes = '';
   let shownLead = data.lead.map((unit) => unit.name).join('、');

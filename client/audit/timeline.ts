@@ -3,7 +3,7 @@
 // office actions), what the workflow did (mails, 催办/督办, lights, verdict),
 // and when, in China time.
 import type { Client } from '@temporalio/client';
-import type { Effect, EffectBatch } from '../../workflows/effects.ts';
+import type { Effect, EffectBatch, SendMailInput } from '../../workflows/effects.ts';
 import { decodePayloads, eventTime, fetchRuns, EventType, type HistoryEvent } from './history.ts';
 
 export interface TimelineEntry {
@@ -44,6 +44,8 @@ function describeEffect(workflowId: string, e: Effect): string {
       return `${e.accepted ? '采纳' : '拒收'}报告：${e.report.unit}，${e.report.period}，${e.report.status}${e.report.percent != null ? ` ${e.report.percent}%` : ''}${e.refusalReason ? `（${e.refusalReason}）` : ''}`;
     case 'reopen':
       return `退回 ${e.unit} 的 ${e.period} 报告：${e.reason}，重新报送至 ${e.dueOn}`;
+    case 'due-moved':
+      return `${e.unit} 的 ${e.period} 报送期限顺延至 ${e.dueOn}：${e.reason}`;
     case 'extended':
       return `完成时限延至 ${e.deadline}：${e.reason}`;
     case 'escalation':
@@ -120,6 +122,9 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
         if (s?.name === 'applyEffects') {
           const batch = s.input[0] as EffectBatch;
           for (const effect of batch.effects) push(e, effect.type, describeEffect(workflowId, effect));
+        } else if (s?.name === 'sendMail') {
+          const { mail } = s.input[0] as SendMailInput;
+          push(e, 'mail', describeEffect(workflowId, { type: 'mail', mail }));
         } else if (s) push(e, 'activity', `活动 ${s.name} 完成`);
         break;
       }

@@ -6,7 +6,7 @@
 // change, the verdict) and compare it row by row with what it does hold.
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../../lib/db.ts';
-import type { Effect, EffectBatch } from '../../workflows/effects.ts';
+import type { Effect, EffectBatch, SendMailInput } from '../../workflows/effects.ts';
 import { completedActivityInputs, fetchRuns, EventType, decodePayloads, type Run } from './history.ts';
 
 export interface Discrepancy {
@@ -129,9 +129,14 @@ export async function verifyTaskSet(
       continue;
     }
     result.checked++;
-    const batches = runs.flatMap((r) =>
-      completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch),
-    );
+    const batches = runs.flatMap((r) => [
+      ...completedActivityInputs(r.history, 'applyEffects').map((args) => args[0] as EffectBatch),
+      // since patch 'per-mail-activity' each mail is its own sendMail
+      ...completedActivityInputs(r.history, 'sendMail').map((args) => {
+        const one = args[0] as SendMailInput;
+        return { workflowId: one.workflowId, task: one.task, effects: [{ type: 'mail', mail: one.mail }] };
+      }),
+    ]) as EffectBatch[];
     const e = expectedFrom(batches);
     const [input] = decodePayloads(
       runs[0]!.history.events?.[0]?.workflowExecutionStartedEventAttributes?.input,

@@ -50,7 +50,7 @@ export interface ThrowawayStack {
   taskQueue: string;
   /** server time + offset = the workflows' clock */
   offset: number;
-  /** applyEffects calls and the milliseconds spent in them (database and mail) */
+  /** activity calls (applyEffects and sendMail) and the milliseconds spent in them (database and mail) */
   activity: { calls: number; ms: number };
   /** the workflows' clock now */
   clock(): Promise<number>;
@@ -108,16 +108,20 @@ export async function createThrowawayStack(options: ThrowawayStackOptions): Prom
   });
   // Timed, so simulate can say how much of the wall time the database and mail took.
   const activity = { calls: 0, ms: 0 };
-  const activities: TaskActivities = {
-    async applyEffects(batch) {
+  const timed =
+    <A, R>(run: (arg: A) => Promise<R>) =>
+    async (arg: A): Promise<R> => {
       const started = performance.now();
       try {
-        return await real.applyEffects(batch);
+        return await run(arg);
       } finally {
         activity.calls++;
         activity.ms += performance.now() - started;
       }
-    },
+    };
+  const activities: TaskActivities = {
+    applyEffects: timed(real.applyEffects),
+    sendMail: timed(real.sendMail),
   };
   const newWorker = () =>
     createWorker({

@@ -1,13 +1,24 @@
-// Sending mail, exactly once per step. An activity may be retried after it
+// Sending mail, at most once per step. An activity may be retried after it
 // sent but before it reported success, so every send is keyed by
-// `<workflowId>/<step>`: the key's SentMail row is checked first and written
-// right after the SMTP server accepted the message. The Message-ID is derived
-// from the key, so even a crash between the send and the row yields the same
-// Message-ID, which receiving servers and clients collapse as one message.
-// A permanent refusal (an SMTP 5xx) is written as the key's row too, status
-// 'failed' with the server's words: it is recorded once and never tried
-// again, where retrying would only hear the same refusal. Each row says whom
-// the mail was for (unitName) and the thread it belongs to (inReplyTo).
+// `<workflowId>/<step>` and the key's SentMail row is the lock:
+//   1. before SMTP the row is reserved with status 'sending';
+//   2. when the server accepted the message the row becomes 'sent';
+//   3. a failure known to have happened before the server took the message
+//      (connection refused, a 4xx answer, an envelope refused) releases the
+//      reservation, and the retry sends;
+//   4. a retry that finds the row still 'sending' cannot know whether the
+//      server took the message (the worker died between the server's "250"
+//      and step 2, or the connection broke during DATA): it does not send
+//      again but marks the row 'uncertain', which the office sees.
+// Duban chooses at most once over at least once: a unit never receives the
+// same request twice (0 duplicates counted by Message-ID at the SMTP peer),
+// and the rare uncertain mail is named to the office instead. The Message-ID
+// is derived from the key, so a mail the office resends by hand is still one
+// message to the receiving servers and clients.
+// A permanent refusal (an SMTP 5xx) or an address that cannot be written
+// into a header is recorded as the key's row too, status 'failed' with the
+// reason: once, never tried again. Each row says whom the mail was for
+// (unitName) and the thread it belongs to (inReplyTo).
 import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../db.ts';
@@ -44,6 +55,8 @@ export interface SendResult {
   messageId: string;
   /** false when the key had been sent before (or failed before) and nothing was sent now */
   sent: boolean;
+  /** an earlier attempt may have been taken by the server: not sent again, marked 'uncertain' */
+  uncertain?: boolean;
   /** the server refused it for good (now or before): its words; nothing will be tried again */
   failed?: string;
   /** addresses the server refused while taking the mail for the others */
@@ -97,23 +110,43 @@ export function threadHeaders(
   return { inReplyTo: id, references: [id] };
 }
 
-/** An address as one header-safe token: no CR/LF, no second address smuggled in. */
+/** An address that cannot be sent to: sending it again would fail the same way. */
+export class BadAddressError extends Error {
+  constructor(readonly address: string) {
+    super(`邮件地址无效：${JSON.stringify(address)}`);
+  }
+}
+
+/** An address as one header-safe token: no CR/LF, no second address smuggled in, an @ with both sides. */
 function safeAddress(address: string): string {
   const a = address.trim();
   // eslint-disable-next-line no-control-regex
-  if (/[\r\n\u0000-\u001f,;]/.test(a)) throw new Error(`邮件地址含有非法字符：${JSON.stringify(address)}`);
+  if (/[\r\n\u0000-\u001f,;<>\s]/.test(a) || !/^[^@]+@[^@]+$/.test(a)) throw new BadAddressError(address);
   return a;
 }
 
+/**
+ * A send failure known to have happened before the server took the message:
+ * nothing was delivered, so the reservation is released and a retry may send.
+ * Anything else (the connection broke or timed out once talking, possibly
+ * during DATA) may have been delivered and is left reserved.
+ */
+export function failedBeforeAccept(err: unknown): boolean {
+  const e = err as { responseCode?: number; code?: string; syscall?: string; command?: string } | null;
+  if (!e) return false;
+  if (typeof e.responseCode === 'number' && e.responseCode >= 400 && e.responseCode < 500) return true;
+  if (e.syscall === 'connect' || e.syscall === 'getaddrinfo') return true;
+  if (e.code && ['EENVELOPE', 'EDNS', 'EAUTH', 'ETLS', 'ENOAUTH'].includes(e.code)) return true;
+  return e.command !== undefined && /^(EHLO|HELO|LHLO|STARTTLS|AUTH|MAIL FROM|RCPT TO)/.test(e.command);
+}
+
+const UNCERTAIN =
+  '发送中断：邮件服务器可能已收下此信（工作进程在确认前停止或连接中断），为避免重复未再发送；请向收件单位核实，必要时重发';
+
 export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<SendResult> {
   const messageId = messageIdFor(mail.key, deps.domain);
-  const existing = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
-  if (existing)
-    return {
-      messageId: existing.messageId,
-      sent: false,
-      ...(existing.status === 'failed' ? { failed: existing.failure ?? '' } : {}),
-    };
+  const earlier = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
+  if (earlier) return resultOfEarlier(deps, earlier);
   // A reminder threaded under its request carries the request's token on
   // its row too, so a reply to the reminder (In-Reply-To) finds the task.
   let replyToken = mail.replyToken;
@@ -122,8 +155,6 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
       (await deps.prisma.sentMail.findUnique({ where: { messageId: mail.inReplyTo } }))?.replyToken ??
       undefined;
   }
-  const to = mail.to.map(safeAddress);
-  const cc = mail.cc?.map(safeAddress);
   // Task text reaches the subject and custom headers: fold it to one line so
   // nothing in it can start a header of its own.
   const subject = oneLine(mail.subject);
@@ -136,13 +167,39 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
     kind: mail.kind,
     workflowId: mail.workflowId,
     unitName: mail.unitName ?? null,
-    toAddrs: to,
-    ccAddrs: cc ?? [],
+    toAddrs: mail.to,
+    ccAddrs: mail.cc ?? [],
     subject,
     replyToken: replyToken ?? null,
     replyRef: replyToken ? tokenReference(replyToken) : null,
     inReplyTo: mail.inReplyTo ?? null,
   };
+  let to: string[];
+  let cc: string[] | undefined;
+  let replyTo: string | undefined;
+  try {
+    to = mail.to.map(safeAddress);
+    cc = mail.cc?.map(safeAddress);
+    replyTo = mail.replyTo ? safeAddress(mail.replyTo) : undefined;
+  } catch (err) {
+    if (!(err instanceof BadAddressError)) throw err;
+    // an address that can never be sent to: recorded as failed, once
+    const failure = err.message;
+    await deps.prisma.sentMail.createMany({
+      data: [{ ...row, status: 'failed', failure }],
+      skipDuplicates: true,
+    });
+    return { messageId, sent: false, failed: failure, rejected: [err.address] };
+  }
+  // 1. the reservation: whoever inserts the row sends; anyone else reads what happened
+  const reserved = await deps.prisma.sentMail.createMany({
+    data: [{ ...row, status: 'sending' }],
+    skipDuplicates: true,
+  });
+  if (reserved.count === 0) {
+    const other = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
+    if (other) return resultOfEarlier(deps, other);
+  }
   let rejected: string[] = [];
   try {
     const info = (await deps.transport.sendMail({
@@ -152,7 +209,7 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
       subject,
       text: mail.text,
       html: mail.html,
-      replyTo: mail.replyTo ? safeAddress(mail.replyTo) : undefined,
+      replyTo,
       inReplyTo: mail.inReplyTo,
       references: mail.references,
       messageId,
@@ -169,21 +226,47 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
     );
   } catch (err) {
     const failure = permanentRefusal(err);
-    if (!failure) throw err;
-    await deps.prisma.sentMail.upsert({
-      where: { key: mail.key },
-      create: { ...row, status: 'failed', failure },
-      update: {},
-    });
-    return { messageId, sent: false, failed: failure };
+    if (failure) {
+      await deps.prisma.sentMail.updateMany({
+        where: { key: mail.key, status: 'sending' },
+        data: { status: 'failed', failure },
+      });
+      return { messageId, sent: false, failed: failure };
+    }
+    // 3. nothing was taken: release, so the activity's retry sends
+    if (failedBeforeAccept(err))
+      await deps.prisma.sentMail.deleteMany({ where: { key: mail.key, status: 'sending' } });
+    throw err;
   }
-  await deps.prisma.sentMail.upsert({
-    where: { key: mail.key },
-    create: {
-      ...row,
-      ...(rejected.length ? { failure: `部分收件人被拒收：${rejected.join('、')}` } : {}),
+  // 2. taken by the server (also when a concurrent retry had meanwhile called it uncertain)
+  await deps.prisma.sentMail.updateMany({
+    where: { key: mail.key, status: { in: ['sending', 'uncertain'] } },
+    data: {
+      status: 'sent',
+      sentAt: new Date(),
+      failure: rejected.length ? `部分收件人被拒收：${rejected.join('、')}` : null,
     },
-    update: {},
   });
   return { messageId, sent: true, ...(rejected.length ? { rejected } : {}) };
+}
+
+/** What an earlier attempt left: sent, failed, or (still reserved) uncertain. */
+async function resultOfEarlier(
+  deps: MailDeps,
+  row: { key: string; messageId: string; status: string; failure: string | null },
+): Promise<SendResult> {
+  if (row.status === 'sending') {
+    // 4. an attempt reserved the key and never said how it ended
+    await deps.prisma.sentMail.updateMany({
+      where: { key: row.key, status: 'sending' },
+      data: { status: 'uncertain', failure: UNCERTAIN },
+    });
+    return { messageId: row.messageId, sent: false, uncertain: true };
+  }
+  if (row.status === 'uncertain') return { messageId: row.messageId, sent: false, uncertain: true };
+  return {
+    messageId: row.messageId,
+    sent: false,
+    ...(row.status === 'failed' ? { failed: row.failure ?? '' } : {}),
+  };
 }

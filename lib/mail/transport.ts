@@ -17,5 +17,10 @@ export function createTransport(config: Config): Transporter {
       : undefined,
     // the embedded catcher speaks plain SMTP on loopback
     ignoreTLS: config.smtp.embedded,
+    // below sendMail's 1-minute start-to-close timeout: an attempt ends (and
+    // says how) before Temporal gives up on it and starts another
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 40_000,
   });
 }

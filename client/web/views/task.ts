@@ -37,6 +37,8 @@ export const MAIL_STATUS_LABEL: Record<string, string> = {
   sent: '已发出',
   failed: '发送失败',
   bounced: '退信',
+  sending: '发送中',
+  uncertain: '发送结果不明',
 };
 const ROLE_LABEL: Record<string, string> = { lead: '牵头', co: '配合' };
 const LEVEL_LABEL: Record<string, string> = { reminder1: '催办', reminder2: '再次催办', escalation: '督办' };
