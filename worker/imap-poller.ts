@@ -143,7 +143,10 @@ export async function pollOnce(
           receivedAt: now,
         }));
         // 1. kept, 2. seen, 3. taken to an outcome
-        const stored = new Map((await storeRawBatch(deps.prisma, raws)).map((s) => [s.messageId, s]));
+        const results = await storeRawBatch(deps.prisma, raws);
+        // each under the key it was kept under (a reused Message-ID has its own)
+        raws.forEach((raw, i) => (raw.messageId = results[i]!.messageId));
+        const stored = new Map(results.map((s) => [s.messageId, s]));
         if (todo.length)
           await client.messageFlagsAdd(
             todo.map((m) => m.uid),
