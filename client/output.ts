@@ -75,7 +75,8 @@ export function personMessage(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   if (/^PrismaClient/.test(name) || (typeof code === 'string' && /^P\d{4}$/.test(code)))
     return `数据库操作失败${typeof code === 'string' ? `（错误码 ${code}）` : ''}；加 DUBAN_DEBUG=1 重试可看到详情`;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return `系统错误（${code}）；加 DUBAN_DEBUG=1 重试可看到详情`;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+    return `系统错误（${code}）；加 DUBAN_DEBUG=1 重试可看到详情`;
   return `内部错误（${name}）；加 DUBAN_DEBUG=1 重试可看到详情`;
 }
 

@@ -62,7 +62,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     asOf !== undefined &&
     !(/^\d{4}-\d{2}-\d{2}$/.test(asOf) && new Date(`${asOf}T00:00:00Z`).toISOString().slice(0, 10) === asOf)
   )
-    throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${asOf}」`, { option: '--as-of', value: asOf });
+    throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${asOf}」`, {
+      option: '--as-of',
+      value: asOf,
+    });
   if (format === 'xlsx' && !values.out) throw new BadInputError('XLSX 为二进制文件，请用 --out 指定输出文件');
   if (values.out !== undefined) checkOutputPath(values.out);
 
@@ -76,9 +79,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
         writeFileSync(values.out, body);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? '';
-        throw new BadInputError(`无法写入 ${values.out}：${WRITE_FAILURE[code] ?? `写入失败（${code || '未知原因'}）`}`, {
-          out: values.out,
-        });
+        throw new BadInputError(
+          `无法写入 ${values.out}：${WRITE_FAILURE[code] ?? `写入失败（${code || '未知原因'}）`}`,
+          {
+            out: values.out,
+          },
+        );
       }
       ctx.say(`已写入 ${values.out}：${rep.title}（${rep.tasks} 项）`);
       if (ctx.json)

@@ -63,10 +63,7 @@ const mib = (bytes: number) => `${Math.round((bytes / 1024 / 1024) * 10) / 10} M
 /** Checks one row against the limits of rows, columns and cell length; throws naming row and column. */
 function checkRow(row: number, cells: string[], limits: Limits): void {
   if (row > limits.importRows)
-    throw new TableReadError(
-      `表格超过 ${limits.importRows} 行的上限（IMPORT_MAX_ROWS），已停止读取`,
-      row,
-    );
+    throw new TableReadError(`表格超过 ${limits.importRows} 行的上限（IMPORT_MAX_ROWS），已停止读取`, row);
   if (cells.length > limits.importColumns && cells.slice(limits.importColumns).some((c) => c !== ''))
     throw new TableReadError(
       `表格有 ${cells.length} 列，超过 ${limits.importColumns} 列的上限（IMPORT_MAX_COLUMNS）`,
@@ -130,7 +127,8 @@ async function readHead(file: string, length: number): Promise<Buffer> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(length);
-    const { bytesRead } = await fh.read(buf, 0, length, 0);
+    // from the current position: a pipe or a device cannot seek
+    const { bytesRead } = await fh.read(buf, 0, length, null);
     return buf.subarray(0, bytesRead);
   } finally {
     await fh.close();
@@ -235,16 +233,18 @@ async function openCsv(file: string, size: number, options: ReadOptions & { limi
         yield { row, cells: record };
       }
     } catch (err) {
+      // the parser's own count: it runs ahead of the rows taken so far
+      const at = err instanceof CsvError && typeof err.records === 'number' ? err.records + 1 : row + 1;
       if (err instanceof CsvError && err.code === 'CSV_MAX_RECORD_SIZE') {
         const column = typeof err.index === 'number' ? err.index : null;
         throw new TableReadError(
-          `第 ${row + 1} 行${column === null ? '' : `第 ${columnLetter(column)} 列`}过长（一行超过 ${limits.cellChars * 4 * 16} 字节；单元格上限 ${limits.cellChars} 字，IMPORT_MAX_CELL_CHARS），已停止读取`,
-          row + 1,
+          `第 ${at} 行${column === null ? '' : `第 ${columnLetter(column)} 列`}过长（一行超过 ${limits.cellChars * 4 * 16} 字节；单元格上限 ${limits.cellChars} 字，IMPORT_MAX_CELL_CHARS），已停止读取`,
+          at,
           column,
         );
       }
       if (err instanceof CsvError) {
-        throw new TableReadError(`CSV 格式错误（${csvMessage(err)}）`, row + 1);
+        throw new TableReadError(`CSV 格式错误（${csvMessage(err)}）`, at);
       }
       if (err instanceof TableReadError) throw err;
       // the pipeline's own failure (a read error): said in Chinese
@@ -347,7 +347,9 @@ async function openXlsx(file: string, size: number, options: ReadOptions & { lim
   try {
     await workbook.xlsx.readFile(file);
   } catch {
-    throw new TableReadError('无法读取 Excel 文件（文件已损坏或不是 .xlsx 格式）；请在 Excel/WPS 中另存为 .xlsx 或 CSV');
+    throw new TableReadError(
+      '无法读取 Excel 文件（文件已损坏或不是 .xlsx 格式）；请在 Excel/WPS 中另存为 .xlsx 或 CSV',
+    );
   }
   options.onBytes?.(size);
   const sheets = workbook.worksheets;

@@ -278,7 +278,9 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
         );
         bad = true;
       } else if (Number(d.date.slice(0, 4)) > year) {
-        warnings.push(issue(row, label('deadline'), deadlineRaw, `完成时限 ${d.date} 晚于 ${year} 年，跨年度任务`));
+        warnings.push(
+          issue(row, label('deadline'), deadlineRaw, `完成时限 ${d.date} 晚于 ${year} 年，跨年度任务`),
+        );
       }
 
       const attributes: Record<string, string> = {};

@@ -51,7 +51,9 @@ export function readReplyForm(form: URLSearchParams): {
   };
   const errors: string[] = [];
   if (values.text!.length > FORM_TEXT_MAX)
-    errors.push(`具体进展过长（${values.text!.length} 字，最多 ${FORM_TEXT_MAX} 字）；较长的材料请作为附件上传。`);
+    errors.push(
+      `具体进展过长（${values.text!.length} 字，最多 ${FORM_TEXT_MAX} 字）；较长的材料请作为附件上传。`,
+    );
   if (values.reason!.length > FORM_REASON_MAX)
     errors.push(`原因说明过长（${values.reason!.length} 字，最多 ${FORM_REASON_MAX} 字）。`);
   if (!REPORT_STATUSES.includes(values.status as ReportStatus)) errors.push('请选择状态。');

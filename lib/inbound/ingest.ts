@@ -19,7 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db.ts';
-import type { Config } from '../config.ts';
+import { DEFAULT_LIMITS, type Config, type Limits } from '../config.ts';
 import {
   ConflictError,
   kindOf,
@@ -77,7 +77,8 @@ export interface InboundDeps {
    * CLI's `inbox apply`, so that a wrong id is told without Temporal).
    */
   connect?: () => Promise<Pick<Client, 'workflow'>>;
-  config: Pick<Config, 'tokens' | 'mail' | 'imap'>;
+  /** limits: the full Config's (default DEFAULT_LIMITS) */
+  config: Pick<Config, 'tokens' | 'mail' | 'imap'> & { limits?: Limits };
   /** the clock tokens are checked against (default: when each message arrived) */
   now?: () => number;
   /** replaces the Temporal report signal (unit tests, benchmarks without a worker) */
@@ -140,7 +141,9 @@ export async function storeRawBatch(prisma: PrismaClient, messages: RawMessage[]
   if (!messages.length) return [];
   const hashes = messages.map((m) => createHash('sha256').update(m.raw).digest('hex'));
   const ids = [...new Set(messages.map((m) => m.messageId))];
-  const known = await prisma.$queryRawUnsafe<{ id: number; messageId: string; outcome: string; hash: string }[]>(
+  const known = await prisma.$queryRawUnsafe<
+    { id: number; messageId: string; outcome: string; hash: string }[]
+  >(
     `SELECT id, "messageId", outcome, encode(sha256(raw), 'hex') AS hash FROM "InboundMessage"
       WHERE "messageId" = ANY($1::text[]) OR "messageId" LIKE ANY($2::text[])`,
     ids,
@@ -337,7 +340,9 @@ async function markBounce(
       update: { failing: true, lastBounce: new Date(at), reason: detail },
     });
   }
-  const answered = sent.filter((m) => [...m.toAddrs, ...m.ccAddrs].some((r) => failed.includes(r.trim().toLowerCase())));
+  const answered = sent.filter((m) =>
+    [...m.toAddrs, ...m.ccAddrs].some((r) => failed.includes(r.trim().toLowerCase())),
+  );
   await prisma.sentMail.updateMany({
     where: { id: { in: answered.map((m) => m.id) } },
     data: { status: 'bounced', failure: reason },
@@ -388,6 +393,8 @@ interface Work {
   deliveries: Delivery[];
   /** what the outcome's reason says when the deliveries arrive */
   note?: string;
+  /** attachments over MAIL_MAX_ATTACHMENT_BYTES, left out (the raw message keeps them) */
+  dropped?: string;
   took: NonNullable<InboundOutcome['took']>;
 }
 
@@ -453,9 +460,9 @@ async function takeInBatch(deps: InboundDeps, messages: StoredMessage[]): Promis
       id: w.message.id,
       messageId: w.message.messageId,
       outcome,
-      reason: isReusedIdKey(w.message.messageId)
-        ? `${REUSED_ID_NOTE}；${reason}`
-        : reason,
+      reason:
+        (isReusedIdKey(w.message.messageId) ? `${REUSED_ID_NOTE}；${reason}` : reason) +
+        (w.dropped ? `；${w.dropped}` : ''),
       duplicate: false,
       ...extra,
       ...(w.parsed ? { header: { fromAddr: w.parsed.from, subject: w.parsed.subject.slice(0, 500) } } : {}),
@@ -471,7 +478,14 @@ async function takeInBatch(deps: InboundDeps, messages: StoredMessage[]): Promis
         replyDomain: deps.config.mail.replyDomain,
       });
     } catch (err) {
-      finish(w, 'unparseable', `无法解析邮件：${messageOf(err)}`);
+      finish(w, 'unparseable', `无法解析邮件：${kindOf(err) ? messageOf(err) : 'MIME 结构无法读取'}`);
+      return;
+    }
+    const limit = (deps.config.limits ?? DEFAULT_LIMITS).attachmentBytes;
+    const big = w.parsed.attachments.filter((a) => a.size > limit);
+    if (big.length) {
+      w.parsed = { ...w.parsed, attachments: w.parsed.attachments.filter((a) => a.size <= limit) };
+      w.dropped = `附件 ${big.map((a) => `${a.filename}（${a.size} 字节）`).join('、')} 超过 ${limit} 字节的上限（MAIL_MAX_ATTACHMENT_BYTES），未保存；原始邮件已保存`;
     }
   });
 

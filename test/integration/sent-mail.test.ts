@@ -239,17 +239,25 @@ describe('the sent-mail rows over real SMTP', () => {
     const bounced = await db.prisma.sentMail.findUniqueOrThrow({ where: { id: sent.id } });
     expect(bounced.status).toBe('bounced');
     expect(bounced.failure).toContain('5.2.2');
-    expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jsw2@units.test' } })).toMatchObject({
-      failing: true,
-    });
+    expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jsw2@units.test' } })).toMatchObject(
+      {
+        failing: true,
+      },
+    );
 
     // no Message-ID of ours in it: anyone could have sent it, nothing is marked
     const latest = await db.prisma.sentMail.findUniqueOrThrow({
       where: { key: `${WORKFLOW()}/extension/ext-1` },
     });
-    const forged = await ingestRaw(deps, dsn('<dsn-2@mx.units.test>', 'jsw@units.test', 'Subject: x'), 'imap');
+    const forged = await ingestRaw(
+      deps,
+      dsn('<dsn-2@mx.units.test>', 'jsw@units.test', 'Subject: x'),
+      'imap',
+    );
     expect(forged.reason).toContain('不予采信');
-    expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { id: latest.id } })).status).not.toBe('bounced');
+    expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { id: latest.id } })).status).not.toBe(
+      'bounced',
+    );
     expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jsw@units.test' } })).toBeNull();
   });
 });
