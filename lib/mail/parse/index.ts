@@ -130,7 +130,7 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
  * keeps them, as bytes).
  */
 export function stripNul(s: string): string {
-  return s.includes('\u0000') ? s.replace(/\u0000/g, '') : s;
+  return s.includes('\u0000') ? s.split('\u0000').join('') : s;
 }
 
 function withoutNul(p: ParsedReply): ParsedReply {
