@@ -485,7 +485,7 @@ async function takeInBatch(deps: InboundDeps, messages: StoredMessage[]): Promis
     const big = w.parsed.attachments.filter((a) => a.size > limit);
     if (big.length) {
       w.parsed = { ...w.parsed, attachments: w.parsed.attachments.filter((a) => a.size <= limit) };
-      w.dropped = `附件 ${big.map((a) => `${a.filename}（${a.size} 字节）`).join('、')} 超过 ${limit} 字节的上限（MAIL_MAX_ATTACHMENT_BYTES），未保存；原始邮件已保存`;
+      w.dropped = `附件 ${big.map((a) => `${a.filename}（${a.size} 字节）`).join('、')}超过 ${limit} 字节的上限（MAIL_MAX_ATTACHMENT_BYTES），未保存；原始邮件已保存`;
     }
   });
 
