@@ -187,5 +187,6 @@ export const OUTCOME_LABEL: Record<string, string> = {
   'auto-reply': '自动回复（已忽略）',
   bounce: '退信',
   unparseable: '无法解析',
+  failed: '处理失败（已重试，原始邮件已保存）',
   pending: '未处理完（可重试）',
 };

@@ -23,6 +23,12 @@ const WRITE_FAILURE: Record<string, string> = {
   EROFS: '文件系统只读',
 };
 
+/** A day of the calendar (2022-02-30 and 2022-13-45 are not). */
+function isRealDay(day: string): boolean {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(t) && new Date(t).toISOString().slice(0, 10) === day;
+}
+
 /** --out names a file in a folder that exists: told before anything is read from the database. */
 function checkOutputPath(out: string): void {
   if (!out.trim()) throw new BadInputError('--out 需要一个文件名', { option: '--out' });
@@ -58,10 +64,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     throw new BadInputError(`--format 应为 md、html、xlsx 或 json，而不是「${format}」`);
   const asOf = values['as-of'];
   // a real day of the calendar: 2022-13-45 has the shape and is no date
-  if (
-    asOf !== undefined &&
-    !(/^\d{4}-\d{2}-\d{2}$/.test(asOf) && new Date(`${asOf}T00:00:00Z`).toISOString().slice(0, 10) === asOf)
-  )
+  if (asOf !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(asOf) && isRealDay(asOf)))
     throw new BadInputError(`--as-of 应为日期 YYYY-MM-DD，而不是「${asOf}」`, {
       option: '--as-of',
       value: asOf,

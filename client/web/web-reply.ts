@@ -57,7 +57,9 @@ export function readReplyForm(form: URLSearchParams): {
   if (values.reason!.length > FORM_REASON_MAX)
     errors.push(`原因说明过长（${values.reason!.length} 字，最多 ${FORM_REASON_MAX} 字）。`);
   if (!REPORT_STATUSES.includes(values.status as ReportStatus)) errors.push('请选择状态。');
-  const percent = values.percent?.trim() ? Number(values.percent) : null;
+  // digits only: 1e2, 0x64 and 50.0 are not what a person types for a percentage
+  const percentText = values.percent?.trim() ?? '';
+  const percent = percentText ? (/^\d{1,3}$/.test(percentText) ? Number(percentText) : NaN) : null;
   if (percent !== null && !(Number.isInteger(percent) && percent >= 0 && percent <= 100))
     errors.push('进度应为 0 到 100 的整数。');
   if (!values.text?.trim()) errors.push('请填写具体进展。');
