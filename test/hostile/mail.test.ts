@@ -560,6 +560,46 @@ describe('hostile mail: one intake round, each kept and taken to its outcome', (
   });
 });
 
+describe('a message the database will not take is retried, then marked failed, never left at 处理中', () => {
+  it('its batch-mate is taken; it is marked failed with the reason, and kept', async () => {
+    // a real refusal by the real database: a trigger that rejects one subject
+    await db.prisma.$executeRawUnsafe(`
+      CREATE FUNCTION hostile_poison() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.subject LIKE '%POISON%' THEN RAISE EXCEPTION 'poisoned row'; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql`);
+    await db.prisma.$executeRawUnsafe(
+      `CREATE TRIGGER hostile_poison BEFORE UPDATE ON "InboundMessage" FOR EACH ROW EXECUTE FUNCTION hostile_poison()`,
+    );
+    try {
+      const good = mail({ body: '状态：推进中\r\n同批的正常邮件。\r\n' });
+      const poison = mail({ subject: `POISON [督办-${REF}]` });
+      const [a, b] = await ingestBatch(
+        {
+          prisma: db.prisma,
+          config,
+          route: async (_w, report) => void routed.push(report),
+        },
+        [
+          { raw: good, source: 'imap' },
+          { raw: poison, source: 'imap' },
+        ],
+      );
+      expect(a).toMatchObject({ outcome: 'applied' });
+      expect(b!.outcome).toBe('failed');
+      expect(b!.reason).toMatch(/^处理失败（已重试 3 次）：数据库拒绝写入（错误码 P\d{4}）；原始邮件已保存，请督查室查看$/);
+      const kept = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: b!.id } });
+      expect(kept.outcome).toBe('failed');
+      expect(Buffer.from(kept.raw).equals(poison)).toBe(true);
+      expect(await db.prisma.inboundMessage.count({ where: { outcome: 'pending' } })).toBe(0);
+    } finally {
+      await db.prisma.$executeRawUnsafe(`DROP TRIGGER hostile_poison ON "InboundMessage"`);
+      await db.prisma.$executeRawUnsafe(`DROP FUNCTION hostile_poison()`);
+    }
+  });
+});
+
 describe('the catcher enforces its advertised SIZE while receiving', () => {
   let catcher: SmtpCatcher;
   let home: string;
