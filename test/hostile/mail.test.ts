@@ -588,7 +588,9 @@ describe('a message the database will not take is retried, then marked failed, n
       );
       expect(a).toMatchObject({ outcome: 'applied' });
       expect(b!.outcome).toBe('failed');
-      expect(b!.reason).toMatch(/^处理失败（已重试 3 次）：数据库拒绝写入（错误码 P\d{4}）；原始邮件已保存，请督查室查看$/);
+      expect(b!.reason).toMatch(
+        /^处理失败（已重试 3 次）：数据库拒绝写入（错误码 P\d{4}）；原始邮件已保存，请督查室查看$/,
+      );
       const kept = await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: b!.id } });
       expect(kept.outcome).toBe('failed');
       expect(Buffer.from(kept.raw).equals(poison)).toBe(true);
