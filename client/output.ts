@@ -73,6 +73,14 @@ export function personMessage(err: unknown): string {
   if (kind) return `操作未完成（${kind}）`;
   const name = err instanceof Error ? err.name : typeof err;
   const code = (err as { code?: unknown } | null)?.code;
+  // a driver adapter's PostgreSQL error carries its SQLSTATE
+  const sqlState = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
+  if (typeof sqlState === 'string' && /^[0-9A-Z]{5}$/.test(sqlState)) {
+    if (sqlState === '42P01' || sqlState === '42703')
+      return `数据库的表结构与程序不符（SQLSTATE ${sqlState}）：请先运行 duban migrate`;
+    if (sqlState.startsWith('08')) return `无法连接数据库（SQLSTATE ${sqlState}）`;
+    return `数据库操作失败（SQLSTATE ${sqlState}）；加 DUBAN_DEBUG=1 重试可看到详情`;
+  }
   if (/^PrismaClient/.test(name) || (typeof code === 'string' && /^P\d{4}$/.test(code)))
     return `数据库操作失败${typeof code === 'string' ? `（错误码 ${code}）` : ''}；加 DUBAN_DEBUG=1 重试可看到详情`;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
