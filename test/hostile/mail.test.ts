@@ -22,6 +22,9 @@ import {
 } from '../../lib/inbound/ingest.ts';
 import { signReplyToken, tokenReference } from '../../lib/mail/tokens.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../../client/up/smtp-catcher.ts';
+import { pollOnce } from '../../worker/imap-poller.ts';
+import { ImapFlow } from 'imapflow';
+import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 
 const SECRET = 'h'.repeat(40);
@@ -601,6 +604,61 @@ describe('a message the database will not take is retried, then marked failed, n
     }
   });
 });
+
+describe.skipIf('missing' in dovecotBinary())(
+  'IMAP: a message over MAIL_MAX_BYTES is never downloaded whole',
+  () => {
+    let imap: Dovecot;
+    beforeAll(async () => {
+      imap = await startDovecot();
+    });
+    afterAll(() => imap?.stop());
+
+    it('its header is kept and refused with the reason; the message stays in the mailbox; the next one is taken', async () => {
+      const client = new ImapFlow({
+        host: imap.host,
+        port: imap.port,
+        secure: false,
+        auth: { user: imap.user, pass: imap.pass },
+        logger: false,
+      });
+      await client.connect();
+      const big = mail({
+        subject: '=?UTF-8?B?5aSn6YKu5Lu2?=',
+        body: `状态：已完成\r\n${'x'.repeat(20_000)}\r\n`,
+      });
+      const small = mail({ body: '状态：推进中\r\n经 IMAP 收到。\r\n' });
+      await client.append('INBOX', big);
+      await client.append('INBOX', small);
+      const imapConfig = loadConfig({
+        DUBAN_HOME: mkdtempSync(path.join(tmpdir(), 'duban-hostile-imap-')),
+        DATABASE_URL: db.url,
+        TOKEN_SECRET: SECRET,
+        IMAP_URL: imap.url,
+        MAIL_MAX_BYTES: '8192',
+      });
+      const result = await pollOnce(imapConfig, {
+        prisma: db.prisma,
+        config: imapConfig,
+        route: async (_w, report) => void routed.push(report),
+      });
+      expect(result.fetched).toBe(2);
+      const head = await db.prisma.inboundMessage.findFirstOrThrow({ where: { subject: '大邮件' } });
+      expect(head.outcome).toBe('refused');
+      expect(head.reason).toMatch(
+        /^邮件有 \d+ 字节，超过 8192 字节的上限（MAIL_MAX_BYTES）：只保存了邮件头，正文未下载，原邮件仍在邮箱中$/,
+      );
+      expect(head.fromAddr).toBe(UNIT_EMAIL);
+      expect(Buffer.from(head.raw).length).toBeLessThan(2048);
+      expect(result.outcomes.map((o) => o.outcome)).toContain('applied');
+      // both still in the mailbox, both seen
+      await client.mailboxOpen('INBOX');
+      expect(await client.search({ all: true })).toHaveLength(2);
+      expect(await client.search({ seen: false })).toEqual([]);
+      await client.logout();
+    });
+  },
+);
 
 describe('the catcher enforces its advertised SIZE while receiving', () => {
   let catcher: SmtpCatcher;

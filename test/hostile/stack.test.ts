@@ -14,7 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { localDevEnv } from '../helpers/temporal.ts';
-import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
+import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../helpers/postgres.ts';
 import { freePort } from '../helpers/ports.ts';
 import { WebSession } from '../helpers/web.ts';
 import { addUser } from '../../client/web/auth/accounts.ts';
@@ -269,6 +269,13 @@ const cliCases: CliCase[] = [
     says: /选项 --apply 不带值/,
   },
   { name: 'an unknown command', args: () => ['frobnicate'], code: 2, says: /未知命令：frobnicate/ },
+  {
+    name: 'a database that was never migrated',
+    args: () => ['status'],
+    env: { DATABASE_URL: PG_ADMIN_URL },
+    code: 1,
+    says: /数据库的表结构与程序不符（SQLSTATE 42P01）：请先运行 duban migrate/,
+  },
   {
     name: 'a bad limit in the environment',
     args: () => ['status'],

@@ -27,7 +27,13 @@ import { stripQuotes } from './quotes.ts';
 import type { ParsedAttachment, ParsedReply, ParseOptions } from './types.ts';
 
 export type { ParsedAttachment, ParsedReply, ParseOptions } from './types.ts';
-export { cleanSubject, messageKey, SUBJECT_REFERENCE_RE } from './addresses.ts';
+export {
+  cleanSubject,
+  messageKey,
+  plainAddresses,
+  rawHeaderBytes,
+  SUBJECT_REFERENCE_RE,
+} from './addresses.ts';
 export { decodeEntities, decodeMimeWords, htmlToText } from './decode.ts';
 export { normaliseStatus, readLabels } from './labels.ts';
 export { stripQuotes } from './quotes.ts';
