@@ -81,6 +81,9 @@ export function personMessage(err: unknown): string {
     if (sqlState.startsWith('08')) return `无法连接数据库（SQLSTATE ${sqlState}）`;
     return `数据库操作失败（SQLSTATE ${sqlState}）；加 DUBAN_DEBUG=1 重试可看到详情`;
   }
+  // Prisma's codes for a table or a column that is not there: the schema is older than the program
+  if (code === 'P2021' || code === 'P2022')
+    return `数据库的表结构与程序不符（错误码 ${code}）：请先运行 duban migrate`;
   if (/^PrismaClient/.test(name) || (typeof code === 'string' && /^P\d{4}$/.test(code)))
     return `数据库操作失败${typeof code === 'string' ? `（错误码 ${code}）` : ''}；加 DUBAN_DEBUG=1 重试可看到详情`;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code))

@@ -8,8 +8,11 @@
 // a report, a 签收 (a reply to the 交办 notice), a 延期申请 — recording the
 // outcome with its reason on the InboundMessage row, where the office sees
 // it. Auto-replies and bounces are recorded and never answered; a bounce
-// marks the mail it answers as bounced. A message whose workflow could not
-// be reached stays pending, and the next drain (drainPending) tries again.
+// marks the mail it answers as bounced — only when it quotes a mail Duban
+// sent, to the address it names. A message whose workflow could not be
+// reached stays pending, and the next drain (drainPending) tries again; one
+// the database refuses is retried alone, then marked failed. A Message-ID
+// reused by different content is kept under a key of its own (reusedIdKey).
 //
 // Built for a backlog: a batch is stored in one statement, its tokens and
 // units looked up in a few queries, its signals sent a few workflows at a

@@ -274,7 +274,7 @@ const cliCases: CliCase[] = [
     args: () => ['status'],
     env: { DATABASE_URL: PG_ADMIN_URL },
     code: 1,
-    says: /数据库的表结构与程序不符（SQLSTATE 42P01）：请先运行 duban migrate/,
+    says: /数据库的表结构与程序不符（(错误码 P2021|SQLSTATE 42P01)）：请先运行 duban migrate/,
   },
   {
     name: 'a bad limit in the environment',
