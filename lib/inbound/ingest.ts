@@ -144,13 +144,14 @@ export async function storeRawBatch(prisma: PrismaClient, messages: RawMessage[]
   if (!messages.length) return [];
   const hashes = messages.map((m) => createHash('sha256').update(m.raw).digest('hex'));
   const ids = [...new Set(messages.map((m) => m.messageId))];
+  // the ids, and the keys each content would have if its id were taken: exact keys, the unique index answers
+  const variants = messages.map((m, i) => reusedIdKey(m.messageId, hashes[i]!));
   const known = await prisma.$queryRawUnsafe<
     { id: number; messageId: string; outcome: string; hash: string }[]
   >(
     `SELECT id, "messageId", outcome, encode(sha256(raw), 'hex') AS hash FROM "InboundMessage"
-      WHERE "messageId" = ANY($1::text[]) OR "messageId" LIKE ANY($2::text[])`,
-    ids,
-    ids.map((id) => `${id.replace(/[\\%_]/g, '\\$&')}#dup-%`),
+      WHERE "messageId" = ANY($1::text[])`,
+    [...new Set([...ids, ...variants])],
   );
   // the key each input goes under: its own id, unless another content has it
   const owner = new Map<string, string>(); // key → content hash
