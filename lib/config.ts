@@ -319,6 +319,41 @@ function webConfig(e: z.infer<typeof schema>, tokenSecret: string, embeddedTempo
 }
 
 /**
+ * The limits alone, for a command that needs no other configuration
+ * (`duban inbox parse`): reads only the limit variables, writes nothing.
+ * Throws ConfigError for a wrong one.
+ */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
+  const names = [
+    'IMPORT_MAX_BYTES',
+    'IMPORT_MAX_UNCOMPRESSED_BYTES',
+    'IMPORT_MAX_ROWS',
+    'IMPORT_MAX_COLUMNS',
+    'IMPORT_MAX_CELL_CHARS',
+    'MAIL_MAX_BYTES',
+    'MAIL_MAX_ATTACHMENT_BYTES',
+  ] as const;
+  const parsed = schema
+    .pick(Object.fromEntries(names.map((n) => [n, true])) as Record<(typeof names)[number], true>)
+    .safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    throw new ConfigError(variable, `的值 ${JSON.stringify(env[variable] ?? '')} 无效：${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    importBytes: e.IMPORT_MAX_BYTES,
+    importUncompressedBytes: e.IMPORT_MAX_UNCOMPRESSED_BYTES,
+    importRows: e.IMPORT_MAX_ROWS,
+    importColumns: e.IMPORT_MAX_COLUMNS,
+    cellChars: e.IMPORT_MAX_CELL_CHARS,
+    mailBytes: e.MAIL_MAX_BYTES,
+    attachmentBytes: e.MAIL_MAX_ATTACHMENT_BYTES,
+  };
+}
+
+/**
  * DUBAN_DEBUG alone: the CLI's error printer needs it even when another
  * variable is wrong and the whole configuration cannot be loaded.
  */

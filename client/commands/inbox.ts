@@ -6,7 +6,7 @@
 // and the outcome as the workflow decided it (an auditor's command: read-only).
 // Failures keep their kind (lib/errors.ts) and reportError prints them.
 import { readFile, stat } from 'node:fs/promises';
-import { DEFAULT_LIMITS } from '../../lib/config.ts';
+import { limitsFromEnv } from '../../lib/config.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
 import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
@@ -23,7 +23,7 @@ const READ_FAILURE: Record<string, string> = {
   EISDIR: '这是一个目录，不是邮件文件',
 };
 
-async function readEml(file: string, limit = DEFAULT_LIMITS.mailBytes): Promise<Buffer> {
+async function readEml(file: string, limit = limitsFromEnv().mailBytes): Promise<Buffer> {
   try {
     const st = await stat(file);
     if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });

@@ -197,6 +197,13 @@ const cliCases: CliCase[] = [
     says: /无法读取邮件文件 .*none\.eml：文件不存在/,
   },
   {
+    name: 'inbox parse a mail over MAIL_MAX_BYTES',
+    args: () => ['inbox', 'parse', file('big.eml', `Subject: x\r\n\r\n${'x'.repeat(5000)}\r\n`)],
+    env: { MAIL_MAX_BYTES: '1024' },
+    code: 2,
+    says: /big\.eml：有 5016 字节，超过 1024 字节的上限（MAIL_MAX_BYTES）/,
+  },
+  {
     name: 'import a folder',
     args: () => {
       mkdirSync(path.join(work, 'a-folder'), { recursive: true });
