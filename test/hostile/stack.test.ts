@@ -409,6 +409,14 @@ const webCases: WebCase[] = [
     says: /链接/,
   },
   {
+    name: 'the token in capitals',
+    on: 'public',
+    method: 'GET',
+    path: () => `/reply/${workflowToken.toUpperCase()}`,
+    status: 403,
+    says: /链接/,
+  },
+  {
     name: 'an expired token',
     on: 'public',
     method: 'GET',
