@@ -104,12 +104,55 @@ const schema = z.object({
     .default(12),
   TEMPORAL_UI_URL: optional(url(['http', 'https'])),
   DUBAN_ADMIN_PASSWORD: optional(z.string().min(10, '至少 10 个字符')),
+  // Hostile input: limits enforced while reading (tables, mail, the reply form).
+  IMPORT_MAX_BYTES: whole(50 * 1024 * 1024).refine((n) => n >= 1024, '应为不小于 1024 的整数（字节）'),
+  IMPORT_MAX_UNCOMPRESSED_BYTES: whole(200 * 1024 * 1024).refine(
+    (n) => n >= 1024,
+    '应为不小于 1024 的整数（字节）',
+  ),
+  IMPORT_MAX_ROWS: whole(100_000).refine((n) => n >= 10, '应为不小于 10 的整数'),
+  IMPORT_MAX_COLUMNS: whole(200).refine((n) => n >= 5, '应为不小于 5 的整数'),
+  IMPORT_MAX_CELL_CHARS: whole(5_000).refine((n) => n >= 100, '应为不小于 100 的整数'),
+  MAIL_MAX_BYTES: whole(50 * 1024 * 1024).refine((n) => n >= 1024, '应为不小于 1024 的整数（字节）'),
+  MAIL_MAX_ATTACHMENT_BYTES: whole(20 * 1024 * 1024).refine(
+    (n) => n >= 1024,
+    '应为不小于 1024 的整数（字节）',
+  ),
   DUBAN_SAMPLE: flag('true'),
   DUBAN_DEBUG: flag('false'),
 });
 
 /** Every environment variable Duban reads (documented in .env.example and the README). */
 export const CONFIG_VARIABLES = Object.keys(schema.shape);
+
+/** Limits on what Duban reads from outside, each enforced while reading. */
+export interface Limits {
+  /** a table file's bytes (CSV as read; XLSX as stored) */
+  importBytes: number;
+  /** an XLSX's parts once inflated, summed from its zip directory before anything is inflated */
+  importUncompressedBytes: number;
+  /** rows of a table */
+  importRows: number;
+  /** columns of a table */
+  importColumns: number;
+  /** characters of one cell */
+  cellChars: number;
+  /** one mail as received (the catcher's SIZE, IMAP, `inbox ingest`) */
+  mailBytes: number;
+  /** one attachment of a reply (mail or form) */
+  attachmentBytes: number;
+}
+
+/** The limits when nothing is configured (the same defaults as the variables). */
+export const DEFAULT_LIMITS: Limits = {
+  importBytes: 50 * 1024 * 1024,
+  importUncompressedBytes: 200 * 1024 * 1024,
+  importRows: 100_000,
+  importColumns: 200,
+  cellChars: 5_000,
+  mailBytes: 50 * 1024 * 1024,
+  attachmentBytes: 20 * 1024 * 1024,
+};
 
 export type Config = {
   home: string;
@@ -159,6 +202,8 @@ export type Config = {
     /** embedded stack only: the first office account's password */
     adminPassword?: string;
   };
+  /** what Duban reads from outside, bounded while it reads (hostile input) */
+  limits: Limits;
   loadSample: boolean;
   /** stack traces and connection notices on stderr */
   debug: boolean;
@@ -221,6 +266,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     tokens: { secret: tokenSecret, ttlDays: e.TOKEN_TTL_DAYS },
     web: webConfig(e, tokenSecret, embeddedTemporal),
+    limits: {
+      importBytes: e.IMPORT_MAX_BYTES,
+      importUncompressedBytes: e.IMPORT_MAX_UNCOMPRESSED_BYTES,
+      importRows: e.IMPORT_MAX_ROWS,
+      importColumns: e.IMPORT_MAX_COLUMNS,
+      cellChars: e.IMPORT_MAX_CELL_CHARS,
+      mailBytes: e.MAIL_MAX_BYTES,
+      attachmentBytes: e.MAIL_MAX_ATTACHMENT_BYTES,
+    },
     loadSample: e.DUBAN_SAMPLE,
     debug: e.DUBAN_DEBUG,
   };
@@ -261,6 +315,41 @@ function webConfig(e: z.infer<typeof schema>, tokenSecret: string, embeddedTempo
     temporalUiUrl:
       e.TEMPORAL_UI_URL ?? (embeddedTemporal ? `http://localhost:${e.TEMPORAL_UI_PORT}` : undefined),
     adminPassword: e.DUBAN_ADMIN_PASSWORD,
+  };
+}
+
+/**
+ * The limits alone, for a command that needs no other configuration
+ * (`duban inbox parse`): reads only the limit variables, writes nothing.
+ * Throws ConfigError for a wrong one.
+ */
+export function limitsFromEnv(env: NodeJS.ProcessEnv = process.env): Limits {
+  const names = [
+    'IMPORT_MAX_BYTES',
+    'IMPORT_MAX_UNCOMPRESSED_BYTES',
+    'IMPORT_MAX_ROWS',
+    'IMPORT_MAX_COLUMNS',
+    'IMPORT_MAX_CELL_CHARS',
+    'MAIL_MAX_BYTES',
+    'MAIL_MAX_ATTACHMENT_BYTES',
+  ] as const;
+  const parsed = schema
+    .pick(Object.fromEntries(names.map((n) => [n, true])) as Record<(typeof names)[number], true>)
+    .safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    throw new ConfigError(variable, `的值 ${JSON.stringify(env[variable] ?? '')} 无效：${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    importBytes: e.IMPORT_MAX_BYTES,
+    importUncompressedBytes: e.IMPORT_MAX_UNCOMPRESSED_BYTES,
+    importRows: e.IMPORT_MAX_ROWS,
+    importColumns: e.IMPORT_MAX_COLUMNS,
+    cellChars: e.IMPORT_MAX_CELL_CHARS,
+    mailBytes: e.MAIL_MAX_BYTES,
+    attachmentBytes: e.MAIL_MAX_ATTACHMENT_BYTES,
   };
 }
 

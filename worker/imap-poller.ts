@@ -6,7 +6,8 @@
 // the next drain takes it — and then taken to its outcome (takeIn). The
 // Message-ID key makes a copy, or a message fetched twice, one message.
 import { ImapFlow } from 'imapflow';
-import type { Config } from '../lib/config.ts';
+import { decodeMimeWords, plainAddresses, rawHeaderBytes, stripNul } from '../lib/mail/parse/index.ts';
+import { DEFAULT_LIMITS, type Config, type Limits } from '../lib/config.ts';
 import {
   inboundKey,
   storeRawBatch,
@@ -87,8 +88,53 @@ export function imapFailure(err: unknown, target?: ImapTarget): string {
   }
 }
 
+/**
+ * Messages over MAIL_MAX_BYTES: only their header block is fetched and kept
+ * (the office sees sender and subject on /inbox, refused with the reason),
+ * the message marked \Seen and left in the mailbox, whole, for a person.
+ */
+async function keepOversized(
+  client: ImapFlow,
+  deps: InboundDeps,
+  big: { uid: number; size?: number }[],
+  limit: number,
+): Promise<void> {
+  const heads = await client.fetchAll(
+    big.map((m) => m.uid),
+    { uid: true, headers: true },
+    { uid: true },
+  );
+  const now = deps.now?.() ?? Date.now();
+  const raws = heads.map((h) => {
+    const raw = h.headers ?? Buffer.alloc(0);
+    return { messageId: inboundKey(raw), source: 'imap' as const, raw, receivedAt: now };
+  });
+  const stored = await storeRawBatch(deps.prisma, raws);
+  for (const [i, row] of stored.entries()) {
+    if (!row.created) continue;
+    const size = big.find((m) => m.uid === heads[i]!.uid)?.size ?? 0;
+    const raw = raws[i]!.raw;
+    const from = rawHeaderBytes(raw, 'from');
+    const subject = rawHeaderBytes(raw, 'subject');
+    await deps.prisma.inboundMessage.update({
+      where: { id: row.id },
+      data: {
+        outcome: 'refused',
+        reason: `邮件有 ${size} 字节，超过 ${limit} 字节的上限（MAIL_MAX_BYTES）：只保存了邮件头，正文未下载，原邮件仍在邮箱中`,
+        fromAddr: from ? (plainAddresses(stripNul(from))[0] ?? null) : null,
+        subject: subject === undefined ? null : stripNul(decodeMimeWords(subject)).trim().slice(0, 500),
+      },
+    });
+  }
+  await client.messageFlagsAdd(
+    big.map((m) => m.uid),
+    ['\\Seen'],
+    { uid: true },
+  );
+}
+
 export async function pollOnce(
-  config: Pick<Config, 'imap'>,
+  config: Pick<Config, 'imap'> & { limits?: Limits },
   deps: InboundDeps,
   options: { batch?: number; max?: number } = {},
 ): Promise<PollResult> {
@@ -118,12 +164,17 @@ export async function pollOnce(
       result.waiting = uids.length - taken.length;
       for (let i = 0; i < taken.length; i += batch) {
         const slice = taken.slice(i, i + batch);
+        // sizes first: a message over MAIL_MAX_BYTES is never downloaded whole
+        const limit = (config.limits ?? DEFAULT_LIMITS).mailBytes;
+        const sized = await client.fetchAll(slice, { uid: true, size: true }, { uid: true });
+        const small = sized.filter((m) => (m.size ?? 0) <= limit).map((m) => m.uid);
+        const big = sized.filter((m) => (m.size ?? 0) > limit);
+        if (big.length) await keepOversized(client, deps, big, limit);
+        result.fetched += big.length;
         // fetch the batch first: imapflow forbids other commands inside a fetch loop
-        const messages = await client.fetchAll(
-          slice,
-          { uid: true, source: true, internalDate: true },
-          { uid: true },
-        );
+        const messages = small.length
+          ? await client.fetchAll(small, { uid: true, source: true, internalDate: true }, { uid: true })
+          : [];
         const early: number[] = [];
         const todo = messages.filter((m) => {
           if (!m.source) return false;
@@ -143,7 +194,10 @@ export async function pollOnce(
           receivedAt: now,
         }));
         // 1. kept, 2. seen, 3. taken to an outcome
-        const stored = new Map((await storeRawBatch(deps.prisma, raws)).map((s) => [s.messageId, s]));
+        const results = await storeRawBatch(deps.prisma, raws);
+        // each under the key it was kept under (a reused Message-ID has its own)
+        raws.forEach((raw, i) => (raw.messageId = results[i]!.messageId));
+        const stored = new Map(results.map((s) => [s.messageId, s]));
         if (todo.length)
           await client.messageFlagsAdd(
             todo.map((m) => m.uid),

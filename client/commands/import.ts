@@ -51,7 +51,11 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   if (!values.units) throw new BadInputError(`缺少 --units <单位名录文件>\n${USAGE}`);
   if (!values.year || !/^\d{4}$/.test(values.year))
     throw new BadInputError(`缺少或无效的 --year（应为四位数年份，如 2022）\n${USAGE}`);
-  for (const f of [tasksFile, values.units]) if (!existsSync(f)) throw new BadInputError(`找不到文件 ${f}`);
+  for (const f of [tasksFile, values.units]) {
+    if (!existsSync(f)) throw new BadInputError(`找不到文件 ${f}`);
+    if (statSync(f).isDirectory())
+      throw new BadInputError(`${f} 是目录，不是表格文件；请给出 .csv 或 .xlsx 文件`, { file: f });
+  }
 
   const big = statSync(tasksFile).size >= PROGRESS_BYTES;
   let reading: Progress | undefined;
@@ -59,10 +63,12 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
   let lastBytes = 0;
   let writingDone = 0;
 
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   let result: ImportResult;
   try {
     result = await importTables(db, {
+      limits: config.limits,
       tasksFile,
       unitsFile: values.units,
       year: Number(values.year),

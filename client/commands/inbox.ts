@@ -5,7 +5,8 @@
 // `duban inbox list [--outcome …]`: every message with its sender, subject,
 // and the outcome as the workflow decided it (an auditor's command: read-only).
 // Failures keep their kind (lib/errors.ts) and reportError prints them.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { limitsFromEnv } from '../../lib/config.ts';
 import { parseCommandArgs, type CommandContext } from '../output.ts';
 import { BadInputError, detailsOf, kindOf, messageOf } from '../../lib/errors.ts';
 import { parseContract, parseReply } from '../../lib/mail/parse/index.ts';
@@ -22,10 +23,21 @@ const READ_FAILURE: Record<string, string> = {
   EISDIR: '这是一个目录，不是邮件文件',
 };
 
-async function readEml(file: string): Promise<Buffer> {
+async function readEml(file: string, limit = limitsFromEnv().mailBytes): Promise<Buffer> {
   try {
+    const st = await stat(file);
+    if (st.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    // a device or a pipe (the zero device) never ends: only files are read
+    if (!st.isFile())
+      throw new BadInputError(`无法读取邮件文件 ${file}：不是普通文件`, { error: '无法读取邮件文件', file });
+    if (st.size > limit)
+      throw new BadInputError(
+        `无法读取邮件文件 ${file}：有 ${st.size} 字节，超过 ${limit} 字节的上限（MAIL_MAX_BYTES）`,
+        { error: '邮件过大', file },
+      );
     return await readFile(file);
   } catch (err) {
+    if (err instanceof BadInputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     throw new BadInputError(
       `无法读取邮件文件 ${file}：${READ_FAILURE[code] ?? `读取失败（${code || (err as Error).message}）`}`,
@@ -175,5 +187,6 @@ export const OUTCOME_LABEL: Record<string, string> = {
   'auto-reply': '自动回复（已忽略）',
   bounce: '退信',
   unparseable: '无法解析',
+  failed: '处理失败（已重试，原始邮件已保存）',
   pending: '未处理完（可重试）',
 };

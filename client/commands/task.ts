@@ -126,9 +126,10 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       await db.close();
     }
   } catch (err) {
-    // On the command line a task, report or request that does not exist is a
-    // mistake in the arguments (exit 2), whoever noticed it.
-    if (kindOf(err) === 'NotFound')
+    // On the command line a report or request that does not exist is a
+    // mistake in the arguments (exit 2), whoever noticed it; a workflow that
+    // does not exist is not found (exit 1), said in Chinese.
+    if (kindOf(err) === 'NotFound' && detailsOf(err)?.missing !== 'workflow')
       throw new BadInputError(messageOf(err), { workflowId, action, ...detailsOf(err) }, { cause: err });
     throw err;
   } finally {

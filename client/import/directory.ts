@@ -5,7 +5,7 @@
 // directory; an unknown name gets the closest known names as suggestions.
 import path from 'node:path';
 import { headerHint, looksLikeHeader, matchHeaders, UNIT_FIELDS, type UnitField } from './headers.ts';
-import { openTable, TableReadError, type ReadOptions } from './read.ts';
+import { columnName, openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell, EMAIL_PATTERN, normalizeName, similarity, splitEmails, splitUnitCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type UnitKind } from './types.ts';
 import { REQUEST_EMAILS_ATTRIBUTE } from '../../lib/unit-addresses.ts';
@@ -294,7 +294,7 @@ export async function readDirectory(file: string, options: ReadOptions = {}): Pr
     }
   } catch (err) {
     if (err instanceof TableReadError) {
-      errors.push(issue(err.row, null, null, err.message));
+      errors.push(issue(err.row, columnName(err.column, header?.headers), err.value, err.message));
       return { directory, errors, warnings };
     }
     throw err;

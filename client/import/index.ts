@@ -16,6 +16,7 @@ import { diffIsEmpty, diffTables, FIELD_LABELS, type ExistingUnit } from './diff
 import { readTaskTable } from './tasks.ts';
 import type { ImportDiff, ImportIssue, ImportProgress, ImportResult } from './types.ts';
 import { BadInputError } from '../../lib/errors.ts';
+import type { Limits } from '../../lib/config.ts';
 import { cadenceLabel, parseCadence, settingsFrom } from './settings.ts';
 import type { Cadence } from '../../workflows/types.ts';
 
@@ -47,6 +48,8 @@ export interface ImportOptions {
   /** the reporting cadence (settings.ts parseCadence): monthly, quarterly, half-yearly or dates */
   cadence?: string;
   onProgress?: (p: ImportProgress) => void;
+  /** limits enforced while the tables are read (config.limits; default DEFAULT_LIMITS) */
+  limits?: Limits;
 }
 
 /** An option of the import that cannot work (a task set id of the wrong shape…). */
@@ -103,7 +106,7 @@ export async function importTables(db: Database, options: ImportOptions): Promis
       : undefined;
   const progress = options.onProgress;
 
-  const dir = await readDirectory(options.unitsFile);
+  const dir = await readDirectory(options.unitsFile, { limits: options.limits });
   const errors: ImportIssue[] = [...dir.errors];
   const warnings: ImportIssue[] = [...dir.warnings];
 
@@ -130,6 +133,7 @@ export async function importTables(db: Database, options: ImportOptions): Promis
         year,
         directory: dir.directory,
         sheet: options.sheet,
+        limits: options.limits,
         onBytes: (n) => {
           bytes += n;
           progress?.({ phase: 'read', done: bytes, total: size, unit: 'bytes', file: options.tasksFile });

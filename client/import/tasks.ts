@@ -14,7 +14,7 @@ import {
   TASK_FIELDS,
   type TaskField,
 } from './headers.ts';
-import { openTable, TableReadError, type ReadOptions } from './read.ts';
+import { columnName, openTable, TableReadError, type ReadOptions } from './read.ts';
 import { cleanCell } from './text.ts';
 import { issuesFor, type DirectoryUnit, type ImportIssue, type ParsedTask } from './types.ts';
 
@@ -266,6 +266,21 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
         bad = true;
       } else if (Number(d.date.slice(0, 4)) < year) {
         warnings.push(issue(row, label('deadline'), deadlineRaw, `完成时限 ${d.date} 早于 ${year} 年`));
+      } else if (Number(d.date.slice(0, 4)) > year + 1) {
+        // a task of the year cannot run for years: a typo (2099 for 2022), refused
+        errors.push(
+          issue(
+            row,
+            label('deadline'),
+            deadlineRaw,
+            `完成时限 ${d.date} 超出 ${year} 年任务集的范围（最晚 ${year + 1}-12-31）；请核对年份`,
+          ),
+        );
+        bad = true;
+      } else if (Number(d.date.slice(0, 4)) > year) {
+        warnings.push(
+          issue(row, label('deadline'), deadlineRaw, `完成时限 ${d.date} 晚于 ${year} 年，跨年度任务`),
+        );
       }
 
       const attributes: Record<string, string> = {};
@@ -289,7 +304,7 @@ export async function readTaskTable(file: string, options: TaskReadOptions): Pro
     }
   } catch (err) {
     if (err instanceof TableReadError) {
-      errors.push(issue(err.row, null, null, err.message));
+      errors.push(issue(err.row, columnName(err.column, header?.headers), err.value, err.message));
       return { tasks, errors, warnings, title, rows: rowsRead };
     }
     throw err;

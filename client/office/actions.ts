@@ -168,7 +168,11 @@ export async function taskState(client: Client, workflowId: string): Promise<Tas
     return await client.workflow.getHandle(workflowId).query(stateQuery);
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      throw new NotFoundError(`没有任务工作流「${workflowId}」`, { workflowId }, { cause: err });
+      throw new NotFoundError(
+        `没有任务工作流「${workflowId}」`,
+        { workflowId, missing: 'workflow' },
+        { cause: err },
+      );
     throw err;
   }
 }

@@ -53,12 +53,26 @@ export async function startSmtpCatcher(config: Config, options: CatcherOptions =
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     banner: 'Duban 邮件收集器',
-    size: 50 * 1024 * 1024,
+    // advertised in EHLO and enforced while receiving: past it nothing more is kept
+    size: config.limits.mailBytes,
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
+      let received = 0;
+      stream.on('data', (c: Buffer) => {
+        received += c.length;
+        if (received <= config.limits.mailBytes) chunks.push(c);
+        else chunks.length = 0;
+      });
       stream.on('end', () => {
+        if (stream.sizeExceeded || received > config.limits.mailBytes) {
+          const err = Object.assign(
+            new Error(`Message exceeds the size limit of ${config.limits.mailBytes} bytes (MAIL_MAX_BYTES)`),
+            { responseCode: 552 },
+          );
+          callback(err);
+          return;
+        }
         const raw = Buffer.concat(chunks);
         const now = new Date();
         const name = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}.eml`;

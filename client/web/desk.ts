@@ -10,7 +10,7 @@ import { createHmac } from 'node:crypto';
 import type { DeskDeps } from './deps.ts';
 import { DeskRoutes, pageContext, type RouteInfo } from './routing.ts';
 import { installForms } from './forms.ts';
-import { DESK_CSP, installSecurity } from './security.ts';
+import { DESK_CSP, frameworkErrors, installSecurity } from './security.ts';
 import { messagePage } from './layout.ts';
 import { DESK_CSS } from './static.ts';
 import { findSession, SESSION_COOKIE, type SignedInUser } from './auth/sessions.ts';
@@ -42,6 +42,7 @@ export async function buildDeskApp(deps: DeskDeps): Promise<{ app: FastifyInstan
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkErrors((title, message) => messagePage(title, message, {}, '/')),
   });
   app.decorateRequest('user', null);
 

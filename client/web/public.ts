@@ -6,7 +6,7 @@ import { html } from '../../lib/html.ts';
 import type { InboundDeps } from '../../lib/inbound/ingest.ts';
 import type { Config } from '../../lib/config.ts';
 import { installForms } from './forms.ts';
-import { installSecurity, PUBLIC_CSP } from './security.ts';
+import { frameworkErrors, installSecurity, PUBLIC_CSP } from './security.ts';
 import { PUBLIC_CSS } from './static.ts';
 import { replyRoutes } from './routes/reply.ts';
 import { guideBody } from './routes/help.ts';
@@ -22,6 +22,9 @@ export async function buildPublicApp(config: Config, inbound: InboundDeps): Prom
     trustProxy: false,
     bodyLimit: 1024 * 1024,
     routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkErrors((title, message) =>
+      publicPage(title, html`<div class="doc"><p>${message}</p></div>`),
+    ),
   });
   await installSecurity(app, {
     allowedHosts: config.web.allowedHosts,

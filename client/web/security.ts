@@ -61,6 +61,21 @@ const FRAMEWORK_ERRORS: Record<string, [number, string]> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: [415, '此处需要以文件上传表单（multipart/form-data）提交。'],
 };
 
+/**
+ * Fastify's `frameworkErrors`: a URL the router will not take (a parameter
+ * past maxParamLength — a 5,000-character token —, a malformed escape) is a
+ * Chinese page with its status, never Fastify's English JSON.
+ */
+export function frameworkErrors(page: (title: string, message: string) => string) {
+  return (err: { code?: string }, _request: unknown, reply: FastifyReply): void => {
+    const [status, message] =
+      err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? [414, '链接过长，不是本系统发出的链接。请使用邮件中的链接。']
+        : [400, '链接格式有误。请使用邮件中的链接。'];
+    void reply.code(status).type('text/html; charset=utf-8').send(page('链接有误', message));
+  };
+}
+
 export async function installSecurity(
   app: FastifyInstance,
   options: { allowedHosts: string[]; csp: Record<string, string[]>; https: boolean; errorPage: ErrorPage },

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { storeRaw, type InboundDeps } from '../../lib/inbound/ingest.ts';
+import { stripNul } from '../../lib/mail/parse/index.ts';
 import { tokenReference, type ReplyClaims } from '../../lib/mail/tokens.ts';
 import { kindOf, messageOf } from '../../lib/errors.ts';
 import { recordReport } from '../../activities/apply-effects.ts';
@@ -29,21 +30,36 @@ import {
 import type { ExtensionFormValues, ReplyFormValues } from './views/reply.ts';
 import type { UploadedFile } from './forms.ts';
 
+/** The longest 具体进展 the form takes (characters); longer material goes as an attachment. */
+export const FORM_TEXT_MAX = 20_000;
+/** The longest 原因 / 延期理由 the form takes (characters). */
+export const FORM_REASON_MAX = 2_000;
+
 /** The form's values as a report, or what is wrong with them (Chinese, one line each). */
 export function readReplyForm(form: URLSearchParams): {
   values: ReplyFormValues;
   errors: string[];
   percent: number | null;
 } {
+  // NUL cannot be stored in PostgreSQL text and means nothing in a report: dropped
+  const field = (name: string) => stripNul(form.get(name) ?? '');
   const values: ReplyFormValues = {
-    status: form.get('status') ?? '',
-    percent: form.get('percent') ?? '',
-    text: form.get('text') ?? '',
-    reason: form.get('reason') ?? '',
+    status: field('status'),
+    percent: field('percent'),
+    text: field('text'),
+    reason: field('reason'),
   };
   const errors: string[] = [];
+  if (values.text!.length > FORM_TEXT_MAX)
+    errors.push(
+      `具体进展过长（${values.text!.length} 字，最多 ${FORM_TEXT_MAX} 字）；较长的材料请作为附件上传。`,
+    );
+  if (values.reason!.length > FORM_REASON_MAX)
+    errors.push(`原因说明过长（${values.reason!.length} 字，最多 ${FORM_REASON_MAX} 字）。`);
   if (!REPORT_STATUSES.includes(values.status as ReportStatus)) errors.push('请选择状态。');
-  const percent = values.percent?.trim() ? Number(values.percent) : null;
+  // digits only: 1e2, 0x64 and 50.0 are not what a person types for a percentage
+  const percentText = values.percent?.trim() ?? '';
+  const percent = percentText ? (/^\d{1,3}$/.test(percentText) ? Number(percentText) : NaN) : null;
   if (percent !== null && !(Number.isInteger(percent) && percent >= 0 && percent <= 100))
     errors.push('进度应为 0 到 100 的整数。');
   if (!values.text?.trim()) errors.push('请填写具体进展。');
@@ -88,10 +104,12 @@ function reportBody(input: ReportInput): string {
 /** The 延期申请 section's values, or what is wrong with them. */
 export function readExtensionForm(form: URLSearchParams): { values: ExtensionFormValues; errors: string[] } {
   const values: ExtensionFormValues = {
-    newDeadline: (form.get('newDeadline') ?? '').trim(),
-    reason: form.get('reason') ?? '',
+    newDeadline: stripNul(form.get('newDeadline') ?? '').trim(),
+    reason: stripNul(form.get('reason') ?? ''),
   };
   const errors: string[] = [];
+  if (values.reason!.length > FORM_REASON_MAX)
+    errors.push(`延期理由过长（${values.reason!.length} 字，最多 ${FORM_REASON_MAX} 字）。`);
   const date = values.newDeadline!;
   const real =
     /^\d{4}-\d{2}-\d{2}$/.test(date) && new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date;
@@ -144,8 +162,8 @@ export async function submitWebReply(
     ...(attachments.length
       ? {
           attachments: attachments.map((a) => ({
-            filename: a.filename || '附件',
-            contentType: a.mimetype || 'application/octet-stream',
+            filename: stripNul(a.filename) || '附件',
+            contentType: stripNul(a.mimetype) || 'application/octet-stream',
             size: a.content.length,
           })),
         }
@@ -174,7 +192,7 @@ export async function submitWebReply(
     for (const a of attachments) {
       await deps.prisma.$executeRaw`
         INSERT INTO "Attachment" ("inboundMessageId", filename, "contentType", size, content)
-        VALUES (${stored.id}, ${a.filename || '附件'}, ${a.mimetype || 'application/octet-stream'}, ${a.content.length}, decode(${a.content.toString('hex')}, 'hex'))`;
+        VALUES (${stored.id}, ${stripNul(a.filename) || '附件'}, ${stripNul(a.mimetype) || 'application/octet-stream'}, ${a.content.length}, decode(${a.content.toString('hex')}, 'hex'))`;
     }
   }
   const record = (outcomeWord: 'applied' | 'refused' | 'pending', reason: string) =>

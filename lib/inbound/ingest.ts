@@ -8,8 +8,11 @@
 // a report, a 签收 (a reply to the 交办 notice), a 延期申请 — recording the
 // outcome with its reason on the InboundMessage row, where the office sees
 // it. Auto-replies and bounces are recorded and never answered; a bounce
-// marks the mail it answers as bounced. A message whose workflow could not
-// be reached stays pending, and the next drain (drainPending) tries again.
+// marks the mail it answers as bounced — only when it quotes a mail Duban
+// sent, to the address it names. A message whose workflow could not be
+// reached stays pending, and the next drain (drainPending) tries again; one
+// the database refuses is retried alone, then marked failed. A Message-ID
+// reused by different content is kept under a key of its own (reusedIdKey).
 //
 // Built for a backlog: a batch is stored in one statement, its tokens and
 // units looked up in a few queries, its signals sent a few workflows at a
@@ -19,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { PrismaClient } from '../db.ts';
-import type { Config } from '../config.ts';
+import { DEFAULT_LIMITS, type Config, type Limits } from '../config.ts';
 import {
   ConflictError,
   kindOf,
@@ -37,7 +40,7 @@ import {
   type AcknowledgeInput,
   type ExtensionRequestInput,
 } from '../../workflows/messages.ts';
-import { messageKey, parseReply, type ParsedReply } from '../mail/parse/index.ts';
+import { messageKey, parseReply, stripNul, type ParsedReply } from '../mail/parse/index.ts';
 import { readExtensionRequest, type ExtensionAsk } from '../mail/parse/extension.ts';
 import { verifyReplyToken, type ReplyClaims } from '../mail/tokens.ts';
 import {
@@ -50,7 +53,7 @@ import {
 
 export type InboundSource = 'imap' | 'smtp' | 'file' | 'web';
 export type InboundOutcomeKind =
-  'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending';
+  'applied' | 'held' | 'refused' | 'auto-reply' | 'bounce' | 'unparseable' | 'pending' | 'failed';
 
 export interface InboundOutcome {
   /** InboundMessage row id */
@@ -77,7 +80,8 @@ export interface InboundDeps {
    * CLI's `inbox apply`, so that a wrong id is told without Temporal).
    */
   connect?: () => Promise<Pick<Client, 'workflow'>>;
-  config: Pick<Config, 'tokens' | 'mail' | 'imap'>;
+  /** limits: the full Config's (default DEFAULT_LIMITS) */
+  config: Pick<Config, 'tokens' | 'mail' | 'imap'> & { limits?: Limits };
   /** the clock tokens are checked against (default: when each message arrived) */
   now?: () => number;
   /** replaces the Temporal report signal (unit tests, benchmarks without a worker) */
@@ -110,37 +114,94 @@ export interface StoreResult {
 }
 
 /**
- * Stores raw messages unless their keys are known, in one statement for the
- * lot. Bytes go in as hex through SQL: Prisma's Bytes parameters fail on the
- * PGlite adapter ("Invalid input for bytea type", pglite-prisma-adapter 0.6),
- * and this works the same on PostgreSQL. One result per distinct Message-ID.
+ * The key a message with a Message-ID already taken by different content is
+ * kept under: the id, marked, with the start of the content's SHA-256. The
+ * same content again finds the same key (a copy, not a new message).
+ */
+export function reusedIdKey(messageId: string, contentHash: string): string {
+  return `${messageId}#dup-${contentHash.slice(0, 16)}`;
+}
+
+/** What the outcome of a message kept under reusedIdKey says first. */
+export const REUSED_ID_NOTE = '此邮件的 Message-ID 与先前收到的另一封邮件相同而内容不同，已另行保存并处理';
+
+/** Whether a stored key is one reusedIdKey made. */
+export function isReusedIdKey(key: string): boolean {
+  return /#dup-[0-9a-f]{16}$/.test(key);
+}
+
+/**
+ * Stores raw messages, one result per input, in its order. A Message-ID seen
+ * before with the same bytes is that message again (a retried fetch, a
+ * copy): its row answers, created false. A Message-ID seen before with other
+ * bytes is a different message that reuses the id (a careless client, or a
+ * forger): it is kept too, under reusedIdKey, never dropped. Bytes go in as
+ * hex through SQL: Prisma's Bytes parameters fail on the PGlite adapter
+ * ("Invalid input for bytea type", pglite-prisma-adapter 0.6), and this works
+ * the same on PostgreSQL.
  */
 export async function storeRawBatch(prisma: PrismaClient, messages: RawMessage[]): Promise<StoreResult[]> {
-  const distinct = [...new Map(messages.map((m) => [m.messageId, m])).values()];
-  if (!distinct.length) return [];
-  // The SELECT sees the table as it was before this statement's INSERT: it
-  // answers for the keys that were already there, the INSERT for the new ones.
-  const rows = await prisma.$queryRawUnsafe<
-    { id: number; messageId: string; created: boolean; outcome: string }[]
+  if (!messages.length) return [];
+  const hashes = messages.map((m) => createHash('sha256').update(m.raw).digest('hex'));
+  const ids = [...new Set(messages.map((m) => m.messageId))];
+  // the ids, and the keys each content would have if its id were taken: exact keys, the unique index answers
+  const variants = messages.map((m, i) => reusedIdKey(m.messageId, hashes[i]!));
+  const known = await prisma.$queryRawUnsafe<
+    { id: number; messageId: string; outcome: string; hash: string }[]
   >(
-    `WITH input AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(mid, src, hex, at)
-     ), inserted AS (
-       INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
-       SELECT mid, src, decode(hex, 'hex'), to_timestamp(at / 1000.0) AT TIME ZONE 'UTC' FROM input
-       ON CONFLICT ("messageId") DO NOTHING
-       RETURNING id, "messageId"
-     )
-     SELECT id, "messageId", true AS created, 'pending' AS outcome FROM inserted
-     UNION ALL
-     SELECT m.id, m."messageId", false AS created, m.outcome FROM "InboundMessage" m
-      WHERE m."messageId" = ANY($1::text[])`,
-    distinct.map((m) => m.messageId),
-    distinct.map((m) => m.source),
-    distinct.map((m) => m.raw.toString('hex')),
-    distinct.map((m) => m.receivedAt),
+    `SELECT id, "messageId", outcome, encode(sha256(raw), 'hex') AS hash FROM "InboundMessage"
+      WHERE "messageId" = ANY($1::text[])`,
+    [...new Set([...ids, ...variants])],
   );
-  return rows.map((row) => ({ ...row, id: Number(row.id) }));
+  // the key each input goes under: its own id, unless another content has it
+  const owner = new Map<string, string>(); // key → content hash
+  for (const row of known) owner.set(row.messageId, row.hash);
+  const keys = messages.map((m, i) => {
+    const hash = hashes[i]!;
+    const holder = owner.get(m.messageId);
+    if (holder === undefined) {
+      owner.set(m.messageId, hash);
+      return m.messageId;
+    }
+    // the web form keys a submission by its content already: the same id is the same submission
+    if (holder === hash || m.source === 'web') return m.messageId;
+    const variant = reusedIdKey(m.messageId, hash);
+    if (!owner.has(variant)) owner.set(variant, hash);
+    return variant;
+  });
+  const fresh = new Map<string, RawMessage>();
+  const knownKeys = new Set(known.map((row) => row.messageId));
+  messages.forEach((m, i) => {
+    if (!knownKeys.has(keys[i]!) && !fresh.has(keys[i]!)) fresh.set(keys[i]!, { ...m, messageId: keys[i]! });
+  });
+  const inserted = new Set<string>();
+  if (fresh.size) {
+    const list = [...fresh.values()];
+    const rows = await prisma.$queryRawUnsafe<{ messageId: string }[]>(
+      `INSERT INTO "InboundMessage" ("messageId", source, raw, "receivedAt")
+       SELECT mid, src, decode(hex, 'hex'), to_timestamp(at / 1000.0) AT TIME ZONE 'UTC'
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) AS x(mid, src, hex, at)
+       ON CONFLICT ("messageId") DO NOTHING
+       RETURNING "messageId"`,
+      list.map((m) => m.messageId),
+      list.map((m) => m.source),
+      list.map((m) => m.raw.toString('hex')),
+      list.map((m) => m.receivedAt),
+    );
+    for (const row of rows) inserted.add(row.messageId);
+  }
+  const rows = await prisma.inboundMessage.findMany({
+    where: { messageId: { in: [...new Set(keys)] } },
+    select: { id: true, messageId: true, outcome: true },
+  });
+  const byKey = new Map(rows.map((row) => [row.messageId, row]));
+  const answered = new Set<string>();
+  return keys.map((key) => {
+    const row = byKey.get(key)!;
+    const created = inserted.has(key) && !answered.has(key);
+    answered.add(key);
+    return { id: Number(row.id), messageId: key, created, outcome: row.outcome };
+  });
 }
 
 /** Stores one raw message unless its key is known; one round trip either way. */
@@ -150,9 +211,9 @@ export async function storeRaw(
   source: InboundSource,
   raw: Buffer,
   receivedAt: number,
-): Promise<{ id: number; created: boolean }> {
+): Promise<{ id: number; messageId: string; created: boolean }> {
   const [row] = await storeRawBatch(prisma, [{ messageId, source, raw, receivedAt }]);
-  return { id: row!.id, created: row!.created };
+  return { id: row!.id, messageId: row!.messageId, created: row!.created };
 }
 
 async function storeAttachments(
@@ -235,9 +296,13 @@ async function deliver(deps: InboundDeps, workflowId: string, delivery: Delivery
 }
 
 /**
- * A bounce: the failed addresses marked failing, and the mail it answers
- * marked bounced — found by its Message-ID in the returned headers, or else
- * as the latest mail to a failed address.
+ * A bounce. Anyone can send a mail that looks like one, so it counts only
+ * when it answers a mail Duban sent: the delivery report must quote that
+ * mail's Message-ID (`<duban.…@…>`, a SentMail row), and only the failed
+ * recipients it names that were that mail's own recipients are marked
+ * failing, with the mail marked bounced. The reason is in Duban's words with
+ * the report's status code; the sender's free text is not copied to the
+ * address. A bounce that answers nothing of ours is recorded and marks nothing.
  */
 async function markBounce(
   prisma: PrismaClient,
@@ -245,47 +310,48 @@ async function markBounce(
   raw: Buffer,
   at: number,
 ): Promise<{ reason: string; unit?: string }> {
-  const addresses = p.bounceRecipients;
+  const claimed = p.bounceRecipients;
   const rawText = raw.toString('latin1');
-  // the receiving server's own words, as the delivery report quotes them
-  const diagnostic = /^Diagnostic-Code:\s*(?:smtp;\s*)?(.+)$/im.exec(rawText)?.[1]?.trim().slice(0, 300);
-  const reason = addresses.length
-    ? `退信：${addresses.join('、')} 投递失败${diagnostic ? `（${diagnostic}）` : ''}，已标记为故障地址`
-    : '退信：未能识别失败的地址';
-  const detail = p.subject.slice(0, 200) || '退信';
-  for (const address of addresses) {
+  const ours = [...new Set(rawText.match(/<duban\.[0-9a-z]{1,64}@[^<>\s]+>/gi) ?? [])].slice(0, 20);
+  const sent = ours.length
+    ? await prisma.sentMail.findMany({
+        where: { messageId: { in: ours } },
+        select: { id: true, messageId: true, toAddrs: true, ccAddrs: true },
+      })
+    : [];
+  const named = claimed.length ? claimed.join('、') : '（未写明失败地址）';
+  if (!sent.length)
+    return {
+      reason: `退信：未引用督办系统发出的任何邮件（没有其 Message-ID），不予采信；声称投递失败的地址 ${named} 未标记`,
+    };
+  // the status the report gives (5.1.1, 550): a code, not the sender's prose
+  const status =
+    /^Status:\s*([245]\.\d{1,3}\.\d{1,3})/im.exec(rawText)?.[1] ??
+    /^Diagnostic-Code:\s*(?:smtp;\s*)?([245]\d\d(?:[ -][245]\.\d{1,3}\.\d{1,3})?)/im.exec(rawText)?.[1];
+  const failed = claimed.filter((a) =>
+    sent.some((m) => [...m.toAddrs, ...m.ccAddrs].some((r) => r.trim().toLowerCase() === a)),
+  );
+  if (!failed.length)
+    return {
+      reason: `退信：所引用的邮件 ${sent.map((m) => m.messageId).join('、')} 并未发给 ${named}，不予采信，未标记任何地址`,
+    };
+  const reason = `退信：${failed.join('、')} 投递失败${status ? `（状态 ${status}）` : ''}，已标记为故障地址`;
+  const detail = `投递失败${status ? `（状态 ${status}）` : ''}：回复 ${sent[0]!.messageId} 的退信`;
+  for (const address of failed) {
     await prisma.addressHealth.upsert({
       where: { address },
       create: { address, failing: true, lastBounce: new Date(at), reason: detail },
       update: { failing: true, lastBounce: new Date(at), reason: detail },
     });
   }
-  const ours = [...new Set(rawText.match(/<duban\.[0-9a-f]{24}@[^<>\s]+>/g) ?? [])];
-  let marked = ours.length
-    ? (
-        await prisma.sentMail.updateMany({
-          where: { messageId: { in: ours } },
-          data: { status: 'bounced', failure: reason },
-        })
-      ).count
-    : 0;
-  for (const address of marked ? [] : addresses) {
-    const latest = await prisma.sentMail.findFirst({
-      where: { OR: [{ toAddrs: { has: address } }, { ccAddrs: { has: address } }] },
-      orderBy: { id: 'desc' },
-      select: { id: true },
-    });
-    if (latest) {
-      await prisma.sentMail.update({
-        where: { id: latest.id },
-        data: { status: 'bounced', failure: reason },
-      });
-      marked++;
-    }
-  }
-  const unit = addresses.length
-    ? await prisma.unit.findFirst({ where: { emails: { hasSome: addresses } } })
-    : null;
+  const answered = sent.filter((m) =>
+    [...m.toAddrs, ...m.ccAddrs].some((r) => failed.includes(r.trim().toLowerCase())),
+  );
+  await prisma.sentMail.updateMany({
+    where: { id: { in: answered.map((m) => m.id) } },
+    data: { status: 'bounced', failure: reason },
+  });
+  const unit = await prisma.unit.findFirst({ where: { emails: { hasSome: failed } } });
   return { reason, unit: unit?.name };
 }
 
@@ -331,18 +397,61 @@ interface Work {
   deliveries: Delivery[];
   /** what the outcome's reason says when the deliveries arrive */
   note?: string;
+  /** attachments over MAIL_MAX_ATTACHMENT_BYTES, left out (the raw message keeps them) */
+  dropped?: string;
   took: NonNullable<InboundOutcome['took']>;
 }
 
 const PARSE_LANES = 4;
 const SIGNAL_LANES = 16;
 
+/** How many times a message whose processing fails is taken again, alone, before it is marked failed. */
+export const TAKE_IN_ATTEMPTS = 3;
+
 /**
  * Takes stored pending messages to their outcome (the order of `messages`
  * is the order of their outcomes). Never throws for one message's trouble:
- * it becomes that message's outcome; a database that fails throws.
+ * it becomes that message's outcome. When a batch fails (one message the
+ * database will not take, say), each message is taken again alone, up to
+ * TAKE_IN_ATTEMPTS times; one that still fails is marked "failed" with the
+ * reason — kept, shown on /inbox, never left at 处理中 to wedge the queue. A
+ * database that is down throws (the messages stay pending for the next round).
  */
 export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Promise<InboundOutcome[]> {
+  try {
+    return await takeInBatch(deps, messages);
+  } catch (err) {
+    if (kindOf(err) === 'Unavailable') throw err;
+    const out: InboundOutcome[] = [];
+    for (const m of messages) out.push(await takeInAlone(deps, m));
+    return out;
+  }
+}
+
+async function takeInAlone(deps: InboundDeps, m: StoredMessage): Promise<InboundOutcome> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= TAKE_IN_ATTEMPTS; attempt++) {
+    try {
+      return (await takeInBatch(deps, [m]))[0]!;
+    } catch (err) {
+      if (kindOf(err) === 'Unavailable') throw err;
+      last = err;
+    }
+  }
+  const reason = `处理失败（已重试 ${TAKE_IN_ATTEMPTS} 次）：${failureText(last)}；原始邮件已保存，请督查室查看`;
+  // if the database itself is down this throws, and the message stays pending
+  await deps.prisma.inboundMessage.update({ where: { id: m.id }, data: { outcome: 'failed', reason } });
+  return { id: m.id, messageId: m.messageId, outcome: 'failed', reason, duplicate: false };
+}
+
+/** A failure in words for the office: Duban's own message, or the database's error code, never a dump. */
+function failureText(err: unknown): string {
+  if (kindOf(err)) return messageOf(err);
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? `数据库拒绝写入（错误码 ${code}）` : '内部错误';
+}
+
+async function takeInBatch(deps: InboundDeps, messages: StoredMessage[]): Promise<InboundOutcome[]> {
   const prisma = deps.prisma;
   const work: Work[] = messages.map((message) => ({ message, deliveries: [], took: [] }));
   const finish = (
@@ -355,7 +464,9 @@ export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Prom
       id: w.message.id,
       messageId: w.message.messageId,
       outcome,
-      reason,
+      reason:
+        (isReusedIdKey(w.message.messageId) ? `${REUSED_ID_NOTE}；${reason}` : reason) +
+        (w.dropped ? `；${w.dropped}` : ''),
       duplicate: false,
       ...extra,
       ...(w.parsed ? { header: { fromAddr: w.parsed.from, subject: w.parsed.subject.slice(0, 500) } } : {}),
@@ -371,7 +482,14 @@ export async function takeIn(deps: InboundDeps, messages: StoredMessage[]): Prom
         replyDomain: deps.config.mail.replyDomain,
       });
     } catch (err) {
-      finish(w, 'unparseable', `无法解析邮件：${messageOf(err)}`);
+      finish(w, 'unparseable', `无法解析邮件：${kindOf(err) ? messageOf(err) : 'MIME 结构无法读取'}`);
+      return;
+    }
+    const limit = (deps.config.limits ?? DEFAULT_LIMITS).attachmentBytes;
+    const big = w.parsed.attachments.filter((a) => a.size > limit);
+    if (big.length) {
+      w.parsed = { ...w.parsed, attachments: w.parsed.attachments.filter((a) => a.size <= limit) };
+      w.dropped = `附件 ${big.map((a) => `${a.filename}（${a.size} 字节）`).join('、')}超过 ${limit} 字节的上限（MAIL_MAX_ATTACHMENT_BYTES），未保存；原始邮件已保存`;
     }
   });
 
@@ -578,6 +696,11 @@ async function deadlinesOf(prisma: PrismaClient, workflowIds: string[]): Promise
   return new Map(tasks.map((t) => [t.workflowId, t.deadline.toISOString().slice(0, 10)]));
 }
 
+/** Text PostgreSQL can store: no NUL (a reason may quote what a message said). */
+function nulFree(s: string | null | undefined): string | null {
+  return s === null || s === undefined ? null : stripNul(s);
+}
+
 /** Writes the outcomes of a batch in one statement (pending ones keep their state, with the reason). */
 async function recordOutcomes(prisma: PrismaClient, outcomes: Finished[]): Promise<void> {
   if (!outcomes.length) return;
@@ -590,12 +713,12 @@ async function recordOutcomes(prisma: PrismaClient, outcomes: Finished[]): Promi
      WHERE m.id = u.id`,
     outcomes.map((o) => o.id),
     outcomes.map((o) => o.outcome),
-    outcomes.map((o) => o.reason ?? null),
-    outcomes.map((o) => o.workflowId ?? null),
-    outcomes.map((o) => o.unit ?? null),
-    outcomes.map((o) => o.reportKey ?? null),
-    outcomes.map((o) => o.header?.fromAddr ?? null),
-    outcomes.map((o) => o.header?.subject ?? null),
+    outcomes.map((o) => nulFree(o.reason)),
+    outcomes.map((o) => nulFree(o.workflowId)),
+    outcomes.map((o) => nulFree(o.unit)),
+    outcomes.map((o) => nulFree(o.reportKey)),
+    outcomes.map((o) => nulFree(o.header?.fromAddr)),
+    outcomes.map((o) => nulFree(o.header?.subject)),
   );
 }
 
@@ -630,7 +753,10 @@ export async function ingestBatch(
     raw: item.raw,
     receivedAt: item.receivedAt ?? deps.now?.() ?? now,
   }));
-  const stored = new Map((await storeRawBatch(deps.prisma, messages)).map((s) => [s.messageId, s]));
+  const results = await storeRawBatch(deps.prisma, messages);
+  // each message under the key it was kept under (a reused Message-ID has its own)
+  messages.forEach((m, i) => (m.messageId = results[i]!.messageId));
+  const stored = new Map(results.map((s) => [s.messageId, s]));
   const pending = new Map<string, StoredMessage>();
   for (const m of messages) {
     const row = stored.get(m.messageId)!;

@@ -86,11 +86,11 @@ describe('inbound mail on PGlite', () => {
     expect(row.subject).toBe('自动回复：您的来信已收到');
   });
 
-  it('marks a bounced address failing', async () => {
-    expect(await ingestRaw(deps, fixture('bounce-daemon.eml'), 'smtp')).toMatchObject({ outcome: 'bounce' });
-    expect(
-      await db.prisma.addressHealth.findUnique({ where: { address: 'jxw@gov-old.test' } }),
-    ).toMatchObject({ failing: true });
+  it('a bounce that answers no mail Duban sent is recorded and marks no address (forged bounces)', async () => {
+    const r = await ingestRaw(deps, fixture('bounce-daemon.eml'), 'smtp');
+    expect(r).toMatchObject({ outcome: 'bounce' });
+    expect(r.reason).toContain('不予采信');
+    expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jxw@gov-old.test' } })).toBeNull();
   });
 
   it('keeps the attachments of a reply that waits for Temporal', async () => {

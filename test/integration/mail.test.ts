@@ -130,7 +130,8 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
         kind: 'request',
         workflowId: `duban/${TASK_SET}/9`,
         toAddrs: [FIXTURE_UNIT_EMAIL],
-        ccAddrs: [],
+        // the old address the bounce fixture names was copied on it
+        ccAddrs: ['old-fgw@cq-spb.test'],
         subject: '请报送',
         replyToken: VALID_TOKEN,
         replyRef: VALID_REF,

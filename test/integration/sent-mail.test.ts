@@ -200,7 +200,7 @@ describe('the sent-mail rows over real SMTP', () => {
     ).toMatchObject({ unitName: '区民政局', toAddrs: ['mzj-new@units.test'] });
   });
 
-  it('a delivery report marks the mail it answers bounced: by its Message-ID, else by recipient', async () => {
+  it('a delivery report marks the mail it answers bounced, by its Message-ID; one that answers nothing of ours marks nothing', async () => {
     const sent = await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${WORKFLOW()}/notice/a` } });
     const dsn = (id: string, recipient: string, headers: string) =>
       Buffer.from(
@@ -238,14 +238,27 @@ describe('the sent-mail rows over real SMTP', () => {
     expect(byId.outcome).toBe('bounce');
     const bounced = await db.prisma.sentMail.findUniqueOrThrow({ where: { id: sent.id } });
     expect(bounced.status).toBe('bounced');
-    expect(bounced.failure).toContain('550 5.2.2 Mailbox full');
+    expect(bounced.failure).toContain('5.2.2');
+    expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jsw2@units.test' } })).toMatchObject(
+      {
+        failing: true,
+      },
+    );
 
-    // no Message-ID of ours in it: the latest mail to the failed address
+    // no Message-ID of ours in it: anyone could have sent it, nothing is marked
     const latest = await db.prisma.sentMail.findUniqueOrThrow({
       where: { key: `${WORKFLOW()}/extension/ext-1` },
     });
-    await ingestRaw(deps, dsn('<dsn-2@mx.units.test>', 'jsw@units.test', 'Subject: x'), 'imap');
-    expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { id: latest.id } })).status).toBe('bounced');
+    const forged = await ingestRaw(
+      deps,
+      dsn('<dsn-2@mx.units.test>', 'jsw@units.test', 'Subject: x'),
+      'imap',
+    );
+    expect(forged.reason).toContain('不予采信');
+    expect((await db.prisma.sentMail.findUniqueOrThrow({ where: { id: latest.id } })).status).not.toBe(
+      'bounced',
+    );
+    expect(await db.prisma.addressHealth.findUnique({ where: { address: 'jsw@units.test' } })).toBeNull();
   });
 });
 

@@ -84,6 +84,7 @@ export function importRoutes(routes: DeskRoutes, deps: DeskDeps): void {
         const result: ImportResult = await importTables(deps.db, {
           tasksFile,
           unitsFile,
+          limits: deps.config.limits,
           year: upload.year,
           ...(upload.name ? { name: upload.name } : {}),
           apply,

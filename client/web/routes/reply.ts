@@ -81,7 +81,8 @@ async function form(
 export function replyRoutes(app: FastifyInstance, deps: InboundDeps): void {
   const claimsOf = (request: FastifyRequest, reply: FastifyReply) => {
     const raw = (request.params as { token?: string }).token ?? '';
-    const token = /^[a-z2-7]{1,400}$/i.test(raw) ? raw.toLowerCase() : '';
+    // one spelling only, as Duban wrote it in the mail (lower case): no other spelling opens the form
+    const token = /^[a-z2-7]{1,400}$/.test(raw) ? raw : '';
     const verified = verifyReplyToken(token, deps.config.tokens.secret, deps.now?.() ?? Date.now());
     if (!verified.ok) {
       void reply.code(403).type(HTML).send(refusedTokenPage(verified.reason));

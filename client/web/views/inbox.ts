@@ -16,8 +16,10 @@ export const OUTCOME_LABEL: Record<string, string> = {
   'auto-reply': '自动回复',
   bounce: '退信',
   unparseable: '无法解析',
+  failed: '处理失败',
 };
 export const OUTCOME_CLASS: Record<string, string> = {
+  failed: 'bad',
   applied: 'ok',
   refused: 'bad',
   bounce: 'bad',

@@ -16,6 +16,32 @@ export function rawHeader(parsed: ParsedMail, name: string): string | undefined 
   return line ? line.line.replace(/^[^:]*:\s*/, '').replace(/\r?\n[ \t]+/g, ' ') : undefined;
 }
 
+/**
+ * A header's value read from the raw bytes (unfolded, RFC 2047 words left
+ * encoded): an 8-bit header (SMTPUTF8/8BITMIME clients write raw UTF-8, a
+ * few old ones raw GBK) decoded as UTF-8 when it is UTF-8, else GB18030 —
+ * never as Latin-1. Undefined when absent.
+ */
+export function rawHeaderBytes(raw: Buffer, name: string): string | undefined {
+  let end = raw.indexOf('\r\n\r\n');
+  if (end < 0) end = raw.indexOf('\n\n');
+  const head = raw.subarray(0, end >= 0 ? end : Math.min(raw.length, 256 * 1024)).toString('latin1');
+  const escaped = name.replace(/[-]/g, '\\-');
+  const m = new RegExp(`^${escaped}:[ \\t]*((?:[^\\r\\n]*)(?:\\r?\\n[ \\t][^\\r\\n]*)*)`, 'im').exec(head);
+  if (!m) return undefined;
+  return decode8bit(Buffer.from(m[1]!, 'latin1')).replace(/\r?\n[ \t]+/g, ' ');
+}
+
+/** Bytes of a header or a label: UTF-8 when they are UTF-8, else GB18030. */
+export function decode8bit(bytes: Buffer): string {
+  if (!bytes.some((b) => b >= 0x80)) return bytes.toString('latin1');
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('gb18030').decode(bytes);
+  }
+}
+
 /** A header as mailparser decoded it, as text ('' when absent). */
 export function headerText(parsed: ParsedMail, name: string): string {
   const v = parsed.headers.get(name);
@@ -80,5 +106,8 @@ export function messageKey(raw: Buffer): string {
     ?.replace(/\r?\n[ \t]+/g, ' ')
     .trim()
     .match(/<[^<>\s]+>/)?.[0];
-  return id ?? `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+  // a usable id is printable ASCII of a sane length (a NUL cannot be stored, and a
+  // key of kilobytes overflows the unique index); anything else is keyed by content
+  const usable = id !== undefined && id.length <= 250 && /^<[\x21-\x7e]+>$/.test(id);
+  return usable ? id : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
 }

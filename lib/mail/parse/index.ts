@@ -15,6 +15,7 @@ import {
   messageKey,
   plainAddresses,
   rawHeader,
+  rawHeaderBytes,
   cleanSubject,
   SUBJECT_REFERENCE_RE,
   tokenFrom,
@@ -26,7 +27,13 @@ import { stripQuotes } from './quotes.ts';
 import type { ParsedAttachment, ParsedReply, ParseOptions } from './types.ts';
 
 export type { ParsedAttachment, ParsedReply, ParseOptions } from './types.ts';
-export { cleanSubject, messageKey, SUBJECT_REFERENCE_RE } from './addresses.ts';
+export {
+  cleanSubject,
+  messageKey,
+  plainAddresses,
+  rawHeaderBytes,
+  SUBJECT_REFERENCE_RE,
+} from './addresses.ts';
 export { decodeEntities, decodeMimeWords, htmlToText } from './decode.ts';
 export { normaliseStatus, readLabels } from './labels.ts';
 export { stripQuotes } from './quotes.ts';
@@ -44,7 +51,7 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
 
   const fromList = addresses(parsed.from);
   const from = fromList[0]?.address ?? null;
-  const rawFrom = rawHeader(parsed, 'from');
+  const rawFrom = rawHeaderBytes(raw, 'from') ?? rawHeader(parsed, 'from');
   const fromName = rawFrom
     ? decodeMimeWords(rawFrom)
         .replace(/<[^>]*>/, '')
@@ -61,7 +68,8 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
     }
   }
 
-  const rawSubject = rawHeader(parsed, 'subject');
+  // from the bytes: mailparser reads an 8-bit (raw UTF-8) subject as Latin-1
+  const rawSubject = rawHeaderBytes(raw, 'subject') ?? rawHeader(parsed, 'subject');
   const subject = rawSubject !== undefined ? decodeMimeWords(rawSubject).trim() : (parsed.subject ?? '');
   const subjectClean = cleanSubject(subject);
   const reference = SUBJECT_REFERENCE_RE.exec(subject)?.[1]?.toLowerCase() ?? null;
@@ -100,7 +108,7 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
       content: a.content,
     }));
 
-  return {
+  return withoutNul({
     messageId,
     hasMessageId,
     from,
@@ -119,6 +127,38 @@ export async function parseReply(raw: Buffer, options: ParseOptions = {}): Promi
     autoReply,
     bounce,
     bounceRecipients,
+  });
+}
+
+/**
+ * NUL bytes (U+0000) cannot be stored in PostgreSQL text and mean nothing in
+ * a reply: every string read from a message loses them here (the raw message
+ * keeps them, as bytes).
+ */
+export function stripNul(s: string): string {
+  return s.includes('\u0000') ? s.split('\u0000').join('') : s;
+}
+
+function withoutNul(p: ParsedReply): ParsedReply {
+  const c = (s: string | null) => (s === null ? null : stripNul(s));
+  return {
+    ...p,
+    from: c(p.from),
+    fromName: c(p.fromName),
+    recipients: p.recipients.map(stripNul),
+    subject: stripNul(p.subject),
+    subjectClean: stripNul(p.subjectClean),
+    inReplyTo: c(p.inReplyTo),
+    references: p.references.map(stripNul),
+    statusWord: c(p.statusWord),
+    reason: c(p.reason),
+    text: stripNul(p.text),
+    attachments: p.attachments.map((a) => ({
+      ...a,
+      filename: stripNul(a.filename),
+      contentType: stripNul(a.contentType),
+    })),
+    bounceRecipients: p.bounceRecipients.map(stripNul),
   };
 }
 
