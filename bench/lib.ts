@@ -87,9 +87,22 @@ export function benchmarkMain(moduleUrl: string, main: () => Promise<BenchResult
 export function runChild(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<BenchResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
-      stdio: ['ignore', 2, 2, 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...env, DUBAN_BENCH_CHILD: file },
     });
+    // The Temporal dev server's banner and log lines (inherited stdout/stderr) would bury
+    // the progress line: passed on only with DUBAN_DEBUG.
+    const noise = /^(time=\d{4}-|Temporal (CLI|Server|Persistence|Metrics|UI)|CLI \d|Server: |UI: |\s*$)/;
+    for (const stream of [child.stdout!, child.stderr!]) {
+      let rest = '';
+      stream.on('data', (d: Buffer) => {
+        const lines = (rest + d.toString()).split('\n');
+        rest = lines.pop()!;
+        for (const line of lines)
+          if (process.env.DUBAN_DEBUG || !noise.test(line)) process.stderr.write(`${line}\n`);
+      });
+      stream.on('end', () => rest && process.stderr.write(`${rest}\n`));
+    }
     let out = '';
     child.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
     child.once('close', (code) => {
