@@ -85,6 +85,8 @@ export interface SimulateResult {
   /** applyEffects calls and the milliseconds spent in them */
   activity: { calls: number; ms: number };
   folder?: string;
+  /** with pgUrl: where the throw-away database was (dropped by now) */
+  database?: string;
 }
 
 /** The replies file, the table or the directory has errors: each one located, nothing simulated. */
@@ -159,6 +161,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       wallMs: Date.now() - started,
       activity: { calls: stack.activity.calls, ms: Math.round(stack.activity.ms) },
       ...(o.keep ? { folder } : {}),
+      ...(o.pgUrl && !o.keep && kept ? { database: (await kept).location } : {}),
     };
   } finally {
     await stack?.close();

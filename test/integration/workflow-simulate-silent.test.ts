@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simulateYear } from '../../client/simulate/simulate.ts';
 import { PG_ADMIN_URL } from '../helpers/postgres.ts';
+import { databaseExists } from '../helpers/pg-databases.ts';
 
 const sample = 'data/sample/shapingba-2022';
 
@@ -76,6 +77,9 @@ describe('duban simulate, nobody answers', () => {
         expect(leadSlots).toBeGreaterThan(seqs.length); // tasks with several lead units are among them
         expect(r.escalations).toBe(leadSlots * 12);
         expect(r.reminders).toBe(leadSlots * 12 * 2);
+        // the throw-away database on the server is gone with the year
+        expect(r.database).toMatch(/\/duban_simulate_[0-9a-f]+$/);
+        expect(await databaseExists(r.database!)).toBe(false);
         process.stderr.write(
           `simulate no replies (${seqs.length} tasks): ${(r.wallMs / 1000).toFixed(1)} s, ${r.mails} mails\n`,
         );

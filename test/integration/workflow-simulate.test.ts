@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { SimulateResult } from '../../client/simulate/simulate.ts';
 import { PG_ADMIN_URL } from '../helpers/postgres.ts';
+import { databaseExists } from '../helpers/pg-databases.ts';
 import { chineseOrdinal } from '../../client/report/text.ts';
 
 const run = promisify(execFile);
@@ -60,6 +61,9 @@ describe('duban simulate on the sample', () => {
         if (x.reason) reasons.set(x.task, x.reason);
       }
       expect(r.tasks).toBe(141);
+      // --pg: the year's throw-away database on the server is gone with it
+      expect(r.database).toMatch(/\/duban_simulate_[0-9a-f]+$/);
+      expect(await databaseExists(r.database!)).toBe(false);
       expect(finals.size).toBe(141);
       expect(r.rows.map((row) => [row.seq, row.verdict])).toEqual(
         r.rows.map((row) => [row.seq, finals.get(row.seq)]),
