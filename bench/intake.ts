@@ -20,7 +20,7 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import iconv from 'iconv-lite';
 import pg from 'pg';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { localDevEnv } from '../test/helpers/temporal.ts';
 import { startDovecot } from '../test/helpers/dovecot.ts';
@@ -28,6 +28,7 @@ import { reportsQuery } from '../test/fixtures/mail/report-sink-workflow.ts';
 import { loadConfig } from '../lib/config.ts';
 import { signReplyToken } from '../lib/mail/tokens.ts';
 import { pollOnce } from '../worker/imap-poller.ts';
+import { installQuietRuntime } from '../lib/temporal.ts';
 import { reportSignal } from '../workflows/messages.ts';
 import type { ReportInput } from '../workflows/types.ts';
 import { benchmarkMain, progress, rate, ratio, round, type BenchResult } from './lib.ts';
@@ -63,6 +64,7 @@ function reply(i: number, token: string, gbk: boolean): Buffer {
 }
 
 benchmarkMain(import.meta.url, async (): Promise<BenchResult> => {
+  installQuietRuntime();
   const home = mkdtempSync(path.join(tmpdir(), 'duban-bench-intake-'));
   const [db, env, imap] = await Promise.all([
     createTestDatabase('duban_bench'),
@@ -72,7 +74,17 @@ benchmarkMain(import.meta.url, async (): Promise<BenchResult> => {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: 'bench-intake',
-    workflowsPath: fileURLToPath(new URL('../test/fixtures/mail/report-sink-workflow.ts', import.meta.url)),
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('../test/fixtures/mail/report-sink-workflow.ts', import.meta.url)),
+      logger: {
+        log() {},
+        trace() {},
+        debug() {},
+        info() {},
+        warn() {},
+        error: (m: string) => console.error(m),
+      },
+    }),
   });
   const running = worker.run();
   const bare = new pg.Pool({ connectionString: db.url, max: 2 });
