@@ -1,7 +1,8 @@
-// Benchmark: import a synthetic 5,000-task table into PostgreSQL (a fresh
-// database from test/helpers/postgres.ts) and, as a same-run baseline, a bare
-// prisma.task.createMany of the same rows. Prints one JSON document.
-//   npx tsx bench/import.ts [rows]
+// Benchmark (b) city, import: a synthetic 5,000-task table (CSV written to a
+// temporary folder) imported into PostgreSQL (a fresh database from
+// test/helpers/postgres.ts) and, as a same-run baseline, a bare
+// prisma.task.createMany of the same parsed rows. Ratio = rows/s ÷ rows/s.
+//   node --import tsx bench/import.ts [--tasks 5000]   → JSON on stdout
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,14 +12,20 @@ import { importTables } from '../client/import/index.ts';
 import { readDirectory } from '../client/import/directory.ts';
 import { readTaskTable } from '../client/import/tasks.ts';
 import { taskData } from '../client/import/apply.ts';
+import { parseArgs } from 'node:util';
+import { benchmarkMain, progress, rate, ratio, round, type BenchResult } from './lib.ts';
 
-async function main(): Promise<void> {
-  const rows = Number(process.argv[2] ?? 5000);
+const { values } = parseArgs({ options: { tasks: { type: 'string', default: '5000' } } });
+const say = progress('import');
+
+async function main(): Promise<BenchResult> {
+  const rows = Number(values.tasks);
   const dir = mkdtempSync(path.join(tmpdir(), 'duban-bench-import-'));
   const db = await createTestDatabase('duban_bench');
   try {
     const files = await writeSyntheticTables(dir, rows);
 
+    say(`duban import：${rows} 行`);
     const t0 = performance.now();
     const result = await importTables(db, { ...files, year: 2022, name: 'bench', id: '2022-bench' });
     const importMs = performance.now() - t0;
@@ -43,35 +50,36 @@ async function main(): Promise<void> {
     const createManyMs = performance.now() - t1;
     const assignments = await db.prisma.assignment.count({ where: { task: { taskSetId: '2022-bench' } } });
 
-    const importRowsPerSecond = Math.round((rows / importMs) * 1000);
-    const createManyRowsPerSecond = Math.round((rows / createManyMs) * 1000);
-    process.stdout.write(
-      JSON.stringify(
+    const duban = rate(rows, importMs);
+    const bare = rate(rows, createManyMs);
+    return {
+      benchmark: 'import',
+      seconds: 0,
+      figures: [
         {
-          benchmark: 'import',
-          database: 'postgresql',
-          rows,
-          assignments,
-          import: {
-            ms: Math.round(importMs),
-            rowsPerSecond: importRowsPerSecond,
+          id: 'import',
+          figure: `duban import：${rows} 项任务的分解表`,
+          unit: 'rows/s',
+          duban,
+          baseline: bare,
+          ratio: ratio(duban, bare),
+          goal: '—',
+          met: null,
+          detail: {
+            rows,
+            assignments,
+            importSeconds: round(importMs / 1000, 2),
+            createManySeconds: round(createManyMs / 1000, 2),
             peakRssMb: result.stats.peakRssMb,
+            baselineIs: 'one createMany of the same parsed task rows',
           },
-          baselineCreateMany: { ms: Math.round(createManyMs), rowsPerSecond: createManyRowsPerSecond },
-          ratio: Math.round((importRowsPerSecond / createManyRowsPerSecond) * 100) / 100,
-          note: 'import = read CSV + resolve units + parse deadlines + diff + one transaction (task set, units, tasks, assignments, audit); baseline = one createMany of the same parsed task rows',
         },
-        null,
-        2,
-      ) + '\n',
-    );
+      ],
+    };
   } finally {
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`bench/import 失败：${(err as Error).stack ?? err}\n`);
-  process.exit(1);
-});
+benchmarkMain(import.meta.url, main);

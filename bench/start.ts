@@ -1,30 +1,26 @@
-// Benchmark: the rate of startTaskSet (`duban start`) on a synthetic
-// 5,000-task set against bare starts of an empty workflow, in one run on the
-// same Temporal dev server (in memory, no worker polling, same concurrency).
-// The ratio is the figure: what building inputs from the database, the
-// search attributes and the workflow input cost on top of a start.
-// Bare starts run half before and half after startTaskSet, so neither side
-// gets the emptier server.
-//   node --import tsx bench/start.ts [--tasks 5000]    → JSON on stdout
-// The dev server writes its banner to the stdout it inherits, so the
-// measuring runs in a child whose stdout goes to stderr; the JSON comes back
-// on a pipe and is the only thing on our stdout.
-import { spawn } from 'node:child_process';
-import { writeSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// Benchmark (b) city, start: the rate of startTaskSet (`duban start`) on a
+// synthetic N-task set against bare `client.workflow.start` of an empty
+// workflow, in one run on the same Temporal dev server (in memory, no worker
+// polling, same concurrency). Ratio = Duban's starts/s ÷ bare starts/s: what
+// building inputs from the database, the search attributes and the workflow
+// input cost on top of a start. Bare starts run half before and half after
+// startTaskSet, so neither side gets the emptier server.
+//   node --import tsx bench/start.ts [--tasks 5000] [--concurrency 32]   → JSON on stdout
 import { parseArgs } from 'node:util';
 import { localDevEnv } from '../test/helpers/temporal.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
 import { loadConfig } from '../lib/config.ts';
+import { benchmarkMain, progress, rate, ratio, round, type BenchResult } from './lib.ts';
 
 const { values } = parseArgs({
   options: { tasks: { type: 'string', default: '5000' }, concurrency: { type: 'string', default: '32' } },
 });
 const N = Number(values.tasks);
 const lanes = Number(values.concurrency);
+const say = progress('start');
 
-async function main() {
+async function main(): Promise<BenchResult> {
   const [env, db] = await Promise.all([localDevEnv(), createTestDatabase('duban_bench')]);
   try {
     const taskSetId = 'bench-start';
@@ -71,6 +67,7 @@ async function main() {
         Array.from({ length: lanes }, async () => {
           while (next < to) {
             const i = next++;
+            say('裸启动', i - from + 1, to - from);
             await env.client.workflow.start('emptyWorkflow', {
               taskQueue: 'bench-no-worker',
               workflowId: `bare/${i}`,
@@ -90,6 +87,7 @@ async function main() {
     const half = Math.floor(N / 2);
     const bareBefore = await bare(0, half);
     let t0 = performance.now();
+    say(`duban start：${N} 项任务`);
     const r = await startTaskSet(env.client, db.prisma, taskSetId, config, undefined, { concurrency: lanes });
     const startMs = performance.now() - t0;
     if (r.started !== N) throw new Error(`started ${r.started} of ${N}`);
@@ -101,46 +99,36 @@ async function main() {
     });
     const againMs = performance.now() - t0;
 
-    const rate = (ms: number) => Math.round((N / ms) * 1000);
-    writeSync(
-      3,
-      JSON.stringify(
+    const duban = rate(N, startMs);
+    const bareRate = rate(N, bareMs);
+    return {
+      benchmark: 'start',
+      seconds: 0,
+      figures: [
         {
-          benchmark: 'start',
-          tasks: N,
-          concurrency: lanes,
-          startTaskSet: { ms: Math.round(startMs), perSecond: rate(startMs) },
-          bareStarts: { ms: Math.round(bareMs), perSecond: rate(bareMs) },
-          ratio: Number((startMs / bareMs).toFixed(2)),
-          rerun: { ms: Math.round(againMs), started: again.started, alreadyStarted: again.alreadyStarted },
+          id: 'start',
+          figure: `duban start：${N} 项任务的工作流启动`,
+          unit: 'starts/s',
+          duban,
+          baseline: bareRate,
+          ratio: ratio(duban, bareRate),
+          goal: '≥0.9',
+          met: ratio(duban, bareRate) >= 0.9,
+          detail: {
+            tasks: N,
+            concurrency: lanes,
+            dubanSeconds: round(startMs / 1000, 1),
+            bareSeconds: round(bareMs / 1000, 1),
+            rerunSeconds: round(againMs / 1000, 1),
+            rerunStarted: again.started,
+            rerunAlreadyStarted: again.alreadyStarted,
+          },
         },
-        null,
-        2,
-      ) + '\n',
-    );
+      ],
+    };
   } finally {
     await Promise.all([env.teardown(), db.drop()]);
   }
 }
 
-if (process.env.DUBAN_BENCH_CHILD) {
-  main().catch((err) => {
-    process.stderr.write(`失败：${(err as Error).stack}\n`);
-    process.exit(1);
-  });
-} else {
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
-    {
-      stdio: ['ignore', 2, 2, 'pipe'],
-      env: { ...process.env, DUBAN_BENCH_CHILD: '1' },
-    },
-  );
-  let out = '';
-  child.stdio[3]!.on('data', (d: Buffer) => (out += d.toString()));
-  child.on('close', (code) => {
-    process.stdout.write(out);
-    process.exitCode = code ?? 1;
-  });
-}
+benchmarkMain(import.meta.url, main);

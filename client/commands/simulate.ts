@@ -12,11 +12,12 @@ import { CADENCE_HELP } from '../import/settings.ts';
 import { reportTargets, writeReports } from '../report/files.ts';
 
 export const USAGE = [
-  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>] [--report <file.md|.html|.xlsx|.json>…] [--json]',
+  '用法：duban simulate --tasks <file> --units <file> --year <YYYY> [--replies <file.jsonl>] [--cadence <周期>] [--report <file.md|.html|.xlsx|.json>…] [--pg <postgresql://…>] [--json]',
   '  在时间跳跃服务器上用真实的工作流和活动模拟一整年（临时数据库与邮箱，不影响正式数据）。',
   '  --replies   回复文件，每行 {"date","task","unit","status","percent","text","reason"}',
   `  --cadence   报送周期：${CADENCE_HELP}；默认每月`,
   '  --report    模拟结束时写出全年完成情况报告（可多次给出，按扩展名定格式）',
+  '  --pg        在这台 PostgreSQL 服务器上建临时数据库（用后删除）代替内存中的 PGlite，更快；需有建库权限',
 ].join('\n');
 
 export async function run(args: string[], ctx: CommandContext): Promise<number> {
@@ -29,6 +30,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       replies: { type: 'string' },
       cadence: { type: 'string' },
       keep: { type: 'boolean' },
+      pg: { type: 'string' },
       report: { type: 'string', multiple: true },
     },
     USAGE,
@@ -56,6 +58,7 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
       repliesFile: values.replies,
       cadence: values.cadence,
       keep: values.keep,
+      ...(values.pg ? { pgUrl: checkPgUrl(values.pg) } : {}),
       ...(reports.length
         ? { onDone: async (db, id) => void (written = await writeReports(db.prisma, id, 'final', reports)) }
         : {}),
@@ -91,4 +94,18 @@ export async function run(args: string[], ctx: CommandContext): Promise<number> 
     bar?.done('已中止');
     throw err;
   }
+}
+
+function checkPgUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol))
+    throw new BadInputError(
+      `--pg 应为 PostgreSQL 地址，例如 postgresql://postgres@127.0.0.1:5432/postgres，收到「${value}」`,
+    );
+  return value;
 }

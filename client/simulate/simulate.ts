@@ -24,6 +24,7 @@ import { BadInputError } from '../../lib/errors.ts';
 import { readReplies, type Reply, type ReplyError } from './replies.ts';
 import { cadenceLabel, settingsFrom } from '../import/settings.ts';
 import { createThrowawayStack, type ThrowawayStack } from './throwaway-stack.ts';
+import { createThrowawayPostgres } from './throwaway-postgres.ts';
 
 export interface SimulateOptions {
   tasksFile: string;
@@ -35,10 +36,17 @@ export interface SimulateOptions {
   onTick?: (n?: number) => void;
   /** keep the temporary folder (database) for inspection */
   keep?: boolean;
+  /**
+   * A PostgreSQL server (a URL whose role may CREATE DATABASE) to hold the
+   * throw-away database instead of PGlite in memory: created, then dropped at the end.
+   */
+  pgUrl?: string;
   /** the set's reporting cadence, as `duban import --cadence` takes it */
   cadence?: string;
   /** the rehearsed year is over and its database still open (e.g. to write its report) */
-  onDone?: (db: Database, taskSetId: string) => Promise<void>;
+  onDone?: (db: Database, taskSetId: string, client: Client) => Promise<void>;
+  /** no-op activities instead of the real ones (the rehearsal benchmark's baseline) */
+  noopActivities?: boolean;
 }
 
 type Counts = Record<Verdict, number>;
@@ -77,6 +85,8 @@ export interface SimulateResult {
   /** applyEffects calls and the milliseconds spent in them */
   activity: { calls: number; ms: number };
   folder?: string;
+  /** with pgUrl: where the throw-away database was (dropped by now) */
+  database?: string;
 }
 
 /** The replies file, the table or the directory has errors: each one located, nothing simulated. */
@@ -119,17 +129,22 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     throw new SimulateInputError(`回复文件有 ${replies.errors.length} 处错误`, replies.errors);
 
   const folder = await mkdtemp(path.join(os.tmpdir(), 'duban-simulate-'));
-  // --keep: the database in the temporary folder, to look at afterwards (the stack's own is in memory)
-  const kept = o.keep ? openEmbedded(path.join(folder, 'pgdata')) : undefined;
+  // --keep: the database in the temporary folder, to look at afterwards (the stack's own is in memory);
+  // --pg: a throw-away database on a PostgreSQL server, dropped at the end
+  const kept = o.keep
+    ? openEmbedded(path.join(folder, 'pgdata'))
+    : o.pgUrl
+      ? createThrowawayPostgres(o.pgUrl)
+      : undefined;
   let stack: ThrowawayStack | undefined;
   try {
-    stack = await prepare(folder, o.year, kept, progress);
+    stack = await prepare(folder, o.year, kept, progress, o.noopActivities);
     const { taskSetId, warnings } = await importYear(stack.db, o);
     const tasks = await startYear(stack, taskSetId, o.year, progress);
     const clock = yearClock(stack, o.year, progress);
     const refusals = await runYear(clock, tasks, replies.replies, o.year, progress);
     const results = await collect(stack, clock, tasks, o.year, progress);
-    await o.onDone?.(stack.db, taskSetId);
+    await o.onDone?.(stack.db, taskSetId, stack.env.client);
 
     // Refusals the workflows recorded (late, unit not on the task, …).
     const recorded = await stack.db.prisma.report.count({ where: { accepted: false } });
@@ -146,6 +161,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
       wallMs: Date.now() - started,
       activity: { calls: stack.activity.calls, ms: Math.round(stack.activity.ms) },
       ...(o.keep ? { folder } : {}),
+      ...(o.pgUrl && !o.keep && kept ? { database: (await kept).location } : {}),
     };
   } finally {
     await stack?.close();
@@ -160,6 +176,7 @@ function prepare(
   year: number,
   database: Promise<Database> | undefined,
   progress: Progress,
+  noopActivities = false,
 ): Promise<ThrowawayStack> {
   progress.phase('准备（数据库、时间跳跃服务器、工作流打包）', 3);
   return createThrowawayStack({
@@ -169,6 +186,7 @@ function prepare(
     ...(database ? { database } : {}),
     maxCachedWorkflows: 1000,
     maxConcurrentActivityTaskExecutions: 4,
+    ...(noopActivities ? { activities: { applyEffects: async () => ({ mails: 0 }) } } : {}),
     onPartReady: () => progress.tick(),
   });
 }

@@ -34,6 +34,11 @@ export interface ThrowawayStackOptions {
   workflowBundle?: Promise<WorkflowBundleOption>;
   maxCachedWorkflows?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /**
+   * Replaces the real activities (the benchmark's baseline: the same workflows
+   * with activities that do nothing); still counted and timed.
+   */
+  activities?: TaskActivities;
   /** one call as each of the three slow parts is ready (database, server, bundle) */
   onPartReady?: () => void;
 }
@@ -101,11 +106,13 @@ export async function createThrowawayStack(options: ThrowawayStackOptions): Prom
   const env = (envPart as PromiseFulfilledResult<TestWorkflowEnvironment>).value;
   const bundle = (bundlePart as PromiseFulfilledResult<WorkflowBundleOption>).value;
 
-  const real = createActivities({
-    prisma: db.prisma,
-    transport: nodemailer.createTransport({ jsonTransport: true }),
-    config: options.config,
-  });
+  const real =
+    options.activities ??
+    createActivities({
+      prisma: db.prisma,
+      transport: nodemailer.createTransport({ jsonTransport: true }),
+      config: options.config,
+    });
   // Timed, so simulate can say how much of the wall time the database and mail took.
   const activity = { calls: 0, ms: 0 };
   const timed =
