@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Config } from './config.ts';
+import { UnavailableError } from './errors.ts';
 
 function tlsOptions(config: Config) {
   const t = config.temporal;
@@ -26,8 +27,10 @@ export async function connectClient(config: Config): Promise<Client> {
     });
     return new Client({ connection, namespace: config.temporal.namespace });
   } catch (err) {
-    throw new Error(
-      `无法连接 Temporal（${config.temporal.address}）：${(err as Error).message}。内嵌环境请先运行 ./duban up；连接已有集群请检查 TEMPORAL_ADDRESS。`,
+    // the SDK's own words ("Failed to connect before the deadline") stay in the cause, for DUBAN_DEBUG
+    throw new UnavailableError(
+      `无法连接 Temporal（${config.temporal.address}）：5 秒内未连上。内嵌环境请先运行 ./duban up；连接已有集群请检查 TEMPORAL_ADDRESS。`,
+      { address: config.temporal.address },
       { cause: err },
     );
   }

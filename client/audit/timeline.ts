@@ -65,6 +65,23 @@ function describeEffect(workflowId: string, e: Effect): string {
   }
 }
 
+/** Signals and updates by the names people use for them (the history keeps the code's names). */
+const MESSAGE_NAMES: Record<string, string> = {
+  report: '报送',
+  submitReport: '报送',
+  acknowledge: '签收',
+  returnReport: '退回报送',
+  requestExtension: '延期申请',
+  decideExtension: '审批延期申请',
+  extendDeadline: '延长完成时限',
+  reassign: '改派',
+  suspend: '暂停',
+  resume: '恢复',
+  withdraw: '撤销任务',
+  officeVerdict: '督查室评定',
+};
+export const messageName = (name: string) => MESSAGE_NAMES[name] ?? name;
+
 function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   const scheduled = new Map<string, { name: string; input: unknown[] }>();
@@ -88,7 +105,7 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const a = e.workflowExecutionSignaledEventAttributes!;
-        push(e, 'signal', `收到信号 ${a.signalName}`, decodePayloads(a.input)[0]);
+        push(e, 'signal', `收到：${messageName(a.signalName ?? '')}`, decodePayloads(a.input)[0]);
         break;
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED: {
@@ -96,7 +113,7 @@ function entriesFor(workflowId: string, runId: string, events: HistoryEvent[]): 
         push(
           e,
           'update',
-          `受理操作 ${a.acceptedRequest?.input?.name ?? ''}`,
+          `受理：${messageName(a.acceptedRequest?.input?.name ?? '')}`,
           decodePayloads(a.acceptedRequest?.input?.args)[0],
         );
         break;

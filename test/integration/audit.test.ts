@@ -121,5 +121,8 @@ describe('duban audit', () => {
     const onTime = (await timeline(h.env.client, ids[0]!)).map((e) => e.summary).join('\n');
     expect(onTime).toContain('采纳报告：区交通局，2022-02，推进中 20%');
     expect(onTime).not.toContain('催办：');
+    // the signal by its Chinese name, never the code's (report)
+    expect(onTime).toContain('收到：报送');
+    expect(onTime).not.toMatch(/收到：[a-z]/);
   });
 });

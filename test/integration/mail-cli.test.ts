@@ -250,6 +250,7 @@ describe('duban inbox apply', () => {
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'Unavailable' });
     expect(r.stderr).toContain('失败：无法连接 Temporal');
+    expect(r.stderr).not.toContain('Failed to connect');
     expect((await db.prisma.inboundMessage.findUniqueOrThrow({ where: { id: heldId } })).outcome).toBe(
       'held',
     );
