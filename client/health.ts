@@ -10,6 +10,7 @@ import { listMigrations } from '../prisma/migrate.ts';
 import type { Database } from '../lib/db.ts';
 import type { Config } from '../lib/config.ts';
 import { portOpen } from './up/temporal-dev-server.ts';
+import { failureWords } from './failure-words.ts';
 
 export interface PartHealth {
   ok: boolean;
@@ -42,19 +43,7 @@ class TimedOut extends Error {}
  */
 export function reasonOf(err: unknown): string {
   if (err instanceof TimedOut) return err.message;
-  const e = err as { code?: unknown; errno?: unknown; message?: string } | null;
-  const code = e?.code;
-  // gRPC status codes (Temporal) and Node's socket errors
-  if (code === 14 || code === 'ECONNREFUSED') return '连接被拒绝（服务未启动或地址有误）';
-  if (code === 4 || code === 'ETIMEDOUT') return '响应超时';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return '找不到该主机名';
-  if (code === 7 || code === 16 || code === '28P01' || code === '28000')
-    return '没有访问权限（检查账号或证书）';
-  if (code === '3D000') return '数据库不存在';
-  if (code === '42P01') return '数据表不存在（请先执行迁移：duban migrate）';
-  if (code === '57P01' || code === '57P03' || code === 'ECONNRESET')
-    return '连接被中断（服务正在重启或停止）';
-  return '未知错误（详见 worker 日志）';
+  return failureWords(err) ?? '未知错误（详见 worker 日志）';
 }
 
 async function within<T>(ms: number, p: Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { openPostgres, type Database } from '../../lib/db.ts';
 import { UnavailableError } from '../../lib/errors.ts';
+import { failureWords } from '../failure-words.ts';
 
 export async function createThrowawayPostgres(adminUrl: string): Promise<Database> {
   const name = `duban_simulate_${randomBytes(5).toString('hex')}`;
@@ -18,12 +19,11 @@ export async function createThrowawayPostgres(adminUrl: string): Promise<Databas
     } catch (err) {
       const safe = new URL(adminUrl);
       safe.password = '';
-      throw new UnavailableError(
-        `无法在 PostgreSQL（${safe.toString()}）上建立或删除临时数据库：${why(err)}`,
-        {
-          code: (err as { code?: string }).code,
-        },
-      );
+      const code = (err as { code?: string }).code;
+      const why = failureWords(err) ?? `数据库错误${code ? `（代码 ${code}）` : ''}`;
+      throw new UnavailableError(`无法在 PostgreSQL（${safe.toString()}）上建立或删除临时数据库：${why}`, {
+        code,
+      });
     } finally {
       await c.end().catch(() => undefined);
     }
@@ -39,22 +39,4 @@ export async function createThrowawayPostgres(adminUrl: string): Promise<Databas
       await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };
-}
-
-/** Why, in Chinese, by the error's code (never the driver's English text). */
-function why(err: unknown): string {
-  const code = (err as { code?: string }).code ?? '';
-  const words: Record<string, string> = {
-    ECONNREFUSED: '连接被拒绝（服务器没有运行，或端口不对）',
-    ENOTFOUND: '找不到该主机',
-    ETIMEDOUT: '连接超时',
-    ECONNRESET: '连接被服务器断开',
-    '28P01': '用户名或密码不对',
-    '28000': '服务器不允许该用户连接',
-    '3D000': '地址中的数据库不存在',
-    '42501': '该用户没有建库（CREATE DATABASE）权限',
-    '53300': '服务器连接数已满',
-    '57P03': '服务器正在启动或关闭',
-  };
-  return words[code] ?? `数据库错误${code ? `（代码 ${code}）` : ''}`;
 }
