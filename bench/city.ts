@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { localDevEnv } from '../test/helpers/temporal.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { startSmtpSink, type SunkMail } from '../test/helpers/smtp-sink.ts';
+import { messageIdOf, startSmtpSink, type SunkMail } from '../test/helpers/smtp-sink.ts';
 import { writeSyntheticTables } from '../test/fixtures/import/synthetic.ts';
 import { importTables } from '../client/import/index.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
@@ -69,11 +69,6 @@ function memoryOf(pid: number): { rssMb: number; peakMb: number } {
     }
   }
   return { rssMb: Math.round(rss / 1024), peakMb: Math.round(peak / 1024) };
-}
-
-function messageId(m: SunkMail): string {
-  const head = m.raw.subarray(0, m.raw.indexOf('\r\n\r\n')).toString('latin1');
-  return /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '';
 }
 
 interface Round {
@@ -158,7 +153,7 @@ async function round1(workers: number, files: { tasksFile: string; unitsFile: st
     // anything sent twice arrives late: wait a little, then count
     await sleep(3000);
     sample();
-    const ids = sink.messages.map(messageId);
+    const ids = sink.messages.map((m) => messageIdOf(m.raw));
     const duplicates = ids.length - new Set(ids).size;
     const sentMailRows = await db.prisma.sentMail.count({ where: { kind: 'notice' } });
     return {

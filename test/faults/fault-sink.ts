@@ -5,6 +5,7 @@
 // answers 250 (the fault suite kills the worker there).
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { messageIdOf } from '../helpers/smtp-sink.ts';
 
 export interface FaultMail {
   from: string;
@@ -32,11 +33,6 @@ export interface FaultSink {
   tempFail?: (address: string) => boolean;
   waitFor(n: number, timeoutMs?: number): Promise<FaultMail[]>;
   close(): Promise<void>;
-}
-
-export function messageIdOf(raw: Buffer): string {
-  const head = raw.toString('latin1').split(/\r?\n\r?\n/)[0] ?? '';
-  return /^message-id:\s*(<[^>\r\n]+>)/im.exec(head)?.[1] ?? '';
 }
 
 export async function startFaultSink(port = 0): Promise<FaultSink> {

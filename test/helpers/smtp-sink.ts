@@ -9,6 +9,12 @@ export interface SunkMail {
   raw: Buffer;
 }
 
+/** A message's Message-ID from its raw header (how the sinks count a mail sent twice). */
+export function messageIdOf(raw: Buffer): string {
+  const head = raw.toString('latin1').split(/\r?\n\r?\n/)[0] ?? '';
+  return /^message-id:\s*(<[^>\r\n]+>)/im.exec(head)?.[1] ?? '';
+}
+
 export interface SmtpSink {
   port: number;
   url: string;
