@@ -74,6 +74,29 @@ export interface ThrowawayStack {
   close(): Promise<void>;
 }
 
+/**
+ * The SDK gives a Temporal server 5 s to start; on a busy 2-core machine that
+ * can run out, so a failed start is tried again (three times in all).
+ */
+export async function withStartRetries<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= 3) throw err;
+    }
+  }
+}
+
+/** Temporal's time-skipping test server: the binary scripts/setup.sh installed, never a download. */
+export function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  return withStartRetries(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: requireTool(temporalTestServer) } },
+    }),
+  );
+}
+
 export async function createThrowawayStack(options: ThrowawayStackOptions): Promise<ThrowawayStack> {
   const ready = <T>(part: Promise<T>) => part.then((value) => (options.onPartReady?.(), value));
   const ownsDatabase = !options.database;
@@ -84,11 +107,7 @@ export async function createThrowawayStack(options: ThrowawayStackOptions): Prom
         return database;
       }),
     ),
-    ready(
-      TestWorkflowEnvironment.createTimeSkipping({
-        server: { executable: { type: 'existing-path', path: requireTool(temporalTestServer) } },
-      }),
-    ),
+    ready(startTimeSkippingServer()),
     ready(options.workflowBundle ?? currentWorkflowBundle()),
   ]);
   const [dbPart, envPart, bundlePart] = parts;
