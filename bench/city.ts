@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { localDevEnv } from '../test/helpers/temporal.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { messageIdOf, startSmtpSink, type SunkMail } from '../test/helpers/smtp-sink.ts';
+import { startSmtpSink, type SunkMail } from '../test/helpers/smtp-sink.ts';
 import { writeSyntheticTables } from '../test/fixtures/import/synthetic.ts';
 import { importTables } from '../client/import/index.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
@@ -153,7 +153,7 @@ async function round1(workers: number, files: { tasksFile: string; unitsFile: st
     // anything sent twice arrives late: wait a little, then count
     await sleep(3000);
     sample();
-    const ids = sink.messages.map((m) => messageIdOf(m.raw));
+    const ids = sink.messages.map((m) => m.messageId);
     const duplicates = ids.length - new Set(ids).size;
     const sentMailRows = await db.prisma.sentMail.count({ where: { kind: 'notice' } });
     return {

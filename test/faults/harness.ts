@@ -16,7 +16,7 @@ import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startFaultSink, type FaultSink } from './fault-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { connectClient } from '../../lib/temporal.ts';
@@ -46,7 +46,7 @@ export interface FaultStack {
   /** the environment a duban process of this stack runs with */
   vars: Record<string, string>;
   db: TestDatabase;
-  sink: FaultSink;
+  sink: SmtpSink;
   temporal: EmbeddedTemporal;
   client: Client;
   /** stops the Temporal dev server (SIGKILL: no goodbye) and starts it again on the same SQLite file */
@@ -65,7 +65,7 @@ export async function startFaultStack(
   const home = mkdtempSync(path.join(tmpdir(), 'duban-faults-'));
   const [db, sink, port, uiPort] = await Promise.all([
     database ?? createTestDatabase('duban_faults'),
-    startFaultSink(),
+    startSmtpSink(),
     freePort(),
     freePort(),
     // the workers start from the prebuilt bundle of these sources, not bundling each time

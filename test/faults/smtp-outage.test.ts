@@ -13,7 +13,7 @@ import { Worker } from '@temporalio/worker';
 import { simpleParser } from 'mailparser';
 import { timeSkippingEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { startFaultSink, type FaultSink, type FaultMail } from './fault-sink.ts';
+import { startSmtpSink, type SmtpSink, type SunkMail } from '../helpers/smtp-sink.ts';
 import { YEAR_START, seedTaskSet } from '../workflow/harness.ts';
 import { loadConfig } from '../../lib/config.ts';
 import { createTransport } from '../../lib/mail/transport.ts';
@@ -30,7 +30,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
-let sink: FaultSink;
+let sink: SmtpSink;
 let worker: Worker;
 let running: Promise<void>;
 let transport: ReturnType<typeof createTransport>;
@@ -41,7 +41,7 @@ beforeAll(async () => {
   [env, db, sink, bundle] = await Promise.all([
     timeSkippingEnv(),
     createTestDatabase('duban_outage'),
-    startFaultSink(),
+    startSmtpSink(),
     bundleWorkflows(),
   ]);
   const config = loadConfig({
@@ -67,7 +67,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-const subjectOf = async (m: FaultMail) => (await simpleParser(m.raw)).subject ?? '';
+const subjectOf = async (m: SunkMail) => (await simpleParser(m.raw)).subject ?? '';
 
 describe('fault (c): the SMTP server down for a day', () => {
   it(

@@ -1,4 +1,4 @@
-// At most once, against a real SMTP server (test/faults/fault-sink.ts) and
+// At most once, against a real SMTP server (test/helpers/smtp-sink.ts) and
 // real PostgreSQL, through the real sendMail activity: the key's row is
 // reserved before SMTP; a failure before the server took the message (no
 // server listening, a 421 greeting, a 451 for the recipient) releases it and
@@ -13,7 +13,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startFaultSink, type FaultSink } from '../faults/fault-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createTransport } from '../../lib/mail/transport.ts';
@@ -22,7 +22,7 @@ import { messageIdFor } from '../../lib/mail/send.ts';
 import type { MailOrder, TaskBrief } from '../../workflows/effects.ts';
 
 let db: TestDatabase;
-let sink: FaultSink;
+let sink: SmtpSink;
 let setId: string;
 const home = mkdtempSync(path.join(tmpdir(), 'duban-once-'));
 const WORKFLOW = () => `duban/${setId}/3`;
@@ -45,7 +45,7 @@ const configFor = (url: string): Config =>
   loadConfig({ DUBAN_HOME: home, DATABASE_URL: db.url, SMTP_URL: url, TOKEN_SECRET: 'o'.repeat(40) });
 
 beforeAll(async () => {
-  [db, sink] = await Promise.all([createTestDatabase('duban_once'), startFaultSink()]);
+  [db, sink] = await Promise.all([createTestDatabase('duban_once'), startSmtpSink()]);
   setId = await seedTaskSet(db.prisma, {
     units: [{ name: '区城管委', emails: ['cgw@units.test'] }],
     tasks: [{ seq: '3', lead: ['区城管委'] }],
