@@ -33,8 +33,13 @@ let processEnv: NodeJS.ProcessEnv;
 let deskUrl: string;
 let publicUrl: string;
 const work = mkdtempSync(path.join(tmpdir(), 'duban-hostile-stack-'));
+/**
+ * A case's input file under its own name, in a folder of its own: cases run
+ * two at a time, and two writing the same name (u.csv) would let one read the
+ * other's half-written file.
+ */
 const file = (name: string, content: Buffer | string) => {
-  const p = path.join(work, name);
+  const p = path.join(mkdtempSync(path.join(work, 'case-')), name);
   writeFileSync(p, content);
   return p;
 };
