@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import type { Transporter } from 'nodemailer';
 import type { PrismaClient } from '../db.ts';
 import { oneLine } from '../text.ts';
+import { ConflictError } from '../errors.ts';
 import { tokenReference } from './tokens.ts';
 import type { MailKind } from '../../workflows/effects.ts';
 import type { Config } from '../config.ts';
@@ -145,8 +146,9 @@ const UNCERTAIN =
 
 export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<SendResult> {
   const messageId = messageIdFor(mail.key, deps.domain);
-  const earlier = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
-  if (earlier) return resultOfEarlier(deps, earlier);
+  // No read of the key first: the reservation below is the check (a row
+  // already there makes it insert nothing, and only then is the row read),
+  // so a first send costs two statements, not three (issue 12).
   // A reminder threaded under its request carries the request's token on
   // its row too, so a reply to the reminder (In-Reply-To) finds the task.
   let replyToken = mail.replyToken;
@@ -185,10 +187,11 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
     if (!(err instanceof BadAddressError)) throw err;
     // an address that can never be sent to: recorded as failed, once
     const failure = err.message;
-    await deps.prisma.sentMail.createMany({
+    const recorded = await deps.prisma.sentMail.createMany({
       data: [{ ...row, status: 'failed', failure }],
       skipDuplicates: true,
     });
+    if (recorded.count === 0) return resultOfEarlierKey(deps, mail.key);
     return { messageId, sent: false, failed: failure, rejected: [err.address] };
   }
   // 1. the reservation: whoever inserts the row sends; anyone else reads what happened
@@ -196,10 +199,7 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
     data: [{ ...row, status: 'sending' }],
     skipDuplicates: true,
   });
-  if (reserved.count === 0) {
-    const other = await deps.prisma.sentMail.findUnique({ where: { key: mail.key } });
-    if (other) return resultOfEarlier(deps, other);
-  }
+  if (reserved.count === 0) return resultOfEarlierKey(deps, mail.key);
   let rejected: string[] = [];
   try {
     const info = (await deps.transport.sendMail({
@@ -248,6 +248,15 @@ export async function sendOnce(deps: MailDeps, mail: OutgoingMail): Promise<Send
     },
   });
   return { messageId, sent: true, ...(rejected.length ? { rejected } : {}) };
+}
+
+/** The key's row was there before this attempt (an earlier attempt's): what it left. */
+async function resultOfEarlierKey(deps: MailDeps, key: string): Promise<SendResult> {
+  const earlier = await deps.prisma.sentMail.findUnique({ where: { key } });
+  // insert-or-nothing said the row exists; only a deletion in between (a
+  // released reservation) could make it vanish: that attempt's retry sends
+  if (!earlier) throw new ConflictError(`邮件 ${key} 的发送记录刚被另一次尝试释放，稍后重试`, { key });
+  return resultOfEarlier(deps, earlier);
 }
 
 /** What an earlier attempt left: sent, failed, or (still reserved) uncertain. */
