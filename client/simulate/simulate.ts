@@ -82,6 +82,7 @@ export interface SimulateResult {
     refusals: { line: number; task: string; unit: string; reason: string }[];
   };
   warnings: string[];
+  /** from the start to the last verdict (not what onDone does afterwards) */
   wallMs: number;
   /** applyEffects calls and the milliseconds spent in them */
   activity: { calls: number; ms: number };
@@ -145,6 +146,9 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
     const clock = yearClock(stack, o.year, progress);
     const refusals = await runYear(clock, tasks, replies.replies, o.year, progress);
     const results = await collect(stack, clock, tasks, o.year, progress);
+    // the year's wall time ends with its last verdict: what the caller does with
+    // the finished year (a report, the benchmark's replay) is not the rehearsal
+    const wallMs = Date.now() - started;
     await o.onDone?.(stack.db, taskSetId, stack.env.client);
 
     // Refusals the workflows recorded (late, unit not on the task, …).
@@ -159,7 +163,7 @@ export async function simulateYear(o: SimulateOptions): Promise<SimulateResult> 
         refusals,
       },
       warnings,
-      wallMs: Date.now() - started,
+      wallMs,
       activity: { calls: stack.activity.calls, ms: Math.round(stack.activity.ms) },
       ...(o.keep ? { folder } : {}),
       ...(o.pgUrl && !o.keep && kept ? { database: (await kept).location } : {}),

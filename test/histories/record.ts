@@ -114,6 +114,15 @@ const scenarios: Record<string, Scenario> = {
     await handle.result();
     return wf!;
   },
+  // The per-mail activity (patch per-mail-activity, issue 11): a wake-up's projection in one
+  // applyEffects, then each mail its own sendMail. The histories above predate it.
+  async 'per-mail-year'(h) {
+    const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区交通局' }, { name: '区财政局' }], tasks: [{ seq: '3', deadline: '2022-06-30', lead: ['区交通局'], co: ['区财政局'] }] });
+    const [wf] = await h.start(setId);
+    await answerEveryRequest(h, wf!, '区交通局', { status: '完成', percent: 100 });
+    await h.env.client.workflow.getHandle(wf!).result();
+    return wf!;
+  },
   async withdrawn(h) {
     const setId = await seedTaskSet(h.db.prisma, { units: [{ name: '区财政局' }], tasks: [{ seq: '99', lead: ['区财政局'] }] });
     const [wf] = await h.start(setId);
