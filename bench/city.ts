@@ -14,8 +14,11 @@
 // Duplicates: Message-IDs the sink saw more than once (0 is the goal), and
 // SentMail rows against messages. Memory: the worker processes' peak
 // resident set (VmHWM) with N open task workflows, under the cache and
-// concurrency settings printed with it.
+// concurrency settings printed with it and the V8 heap flags the README
+// gives for `duban worker` (WORKER_NODE_OPTIONS below; --node-options ''
+// measures without them).
 //   node --import tsx bench/city.ts [--tasks 5000] [--workers 1,2] [--cache 500] [--activities 20]
+//        [--node-options '--max-old-space-size=384 --max-semi-space-size=4']
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -29,7 +32,12 @@ import { importTables } from '../client/import/index.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
 import { loadConfig } from '../lib/config.ts';
 import { atChinaTime } from '../workflows/calendar.ts';
-import { startDubanWorkers, type DubanWorkers, type WorkerMemory } from './duban-workers.ts';
+import {
+  startDubanWorkers,
+  WORKER_NODE_OPTIONS,
+  type DubanWorkers,
+  type WorkerMemory,
+} from './duban-workers.ts';
 import { benchmarkMain, progress, rate, ratio, round, type BenchResult, type Figure } from './lib.ts';
 
 const { values } = parseArgs({
@@ -38,6 +46,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     cache: { type: 'string', default: '500' },
     activities: { type: 'string', default: '20' },
+    'node-options': { type: 'string', default: WORKER_NODE_OPTIONS },
   },
 });
 const N = Number(values.tasks);
@@ -92,7 +101,7 @@ async function round1(count: number, files: { tasksFile: string; unitsFile: stri
       where: { role: 'lead', active: true, task: { taskSetId: imported.taskSetId } },
     });
 
-    workers = startDubanWorkers(count, vars);
+    workers = startDubanWorkers(count, vars, values['node-options']);
     const deadline = Date.now() + 30 * 60_000;
     while (sink.messages.length < expected) {
       workers.check();
@@ -170,6 +179,7 @@ benchmarkMain(import.meta.url, async (): Promise<BenchResult> => {
     const settings = {
       WORKER_MAX_CACHED_WORKFLOWS: Number(values.cache),
       WORKER_MAX_CONCURRENT_ACTIVITIES: Number(values.activities),
+      NODE_OPTIONS: values['node-options'] || null,
     };
     const figures: Figure[] = [
       {

@@ -9,6 +9,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/**
+ * The V8 heap flags the README gives for a `duban worker` process (its
+ * NODE_OPTIONS): Node's default old space on a machine with a few GB of RAM
+ * is several GB, and V8 then lets garbage pile up in both isolates (the main
+ * thread's and the workflow thread's) long before it collects; a 384 MB
+ * ceiling per isolate and 4 MB semi-spaces keep each heap near its live size.
+ */
+export const WORKER_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=4';
+
 const bin = fileURLToPath(new URL('../bin/duban.js', import.meta.url));
 
 export interface WorkerMemory {
@@ -56,14 +65,23 @@ export interface DubanWorkers {
   stop(): Promise<void>;
 }
 
-/** Starts `count` `duban worker` processes with `vars` over the current environment. */
-export function startDubanWorkers(count: number, vars: Record<string, string>): DubanWorkers {
+/**
+ * Starts `count` `duban worker` processes with `vars` over the current
+ * environment, and `nodeOptions` (default: the README's heap flags) after
+ * any NODE_OPTIONS already set.
+ */
+export function startDubanWorkers(
+  count: number,
+  vars: Record<string, string>,
+  nodeOptions: string = WORKER_NODE_OPTIONS,
+): DubanWorkers {
+  const NODE_OPTIONS = [process.env.NODE_OPTIONS, nodeOptions].filter(Boolean).join(' ');
   let t0 = 0;
   const exits: string[] = [];
   const children: ChildProcess[] = [];
   for (let w = 0; w < count; w++) {
     const child = spawn(process.execPath, [bin, 'worker'], {
-      env: { ...process.env, ...vars },
+      env: { ...process.env, ...vars, NODE_OPTIONS },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let err = '';
