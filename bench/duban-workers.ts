@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The V8 heap flags the README gives for a `duban worker` process (its
- * NODE_OPTIONS): Node's default old space on a machine with a few GB of RAM
- * is several GB, and V8 then lets garbage pile up in both isolates (the main
+ * NODE_OPTIONS): Node's default heap ceiling grows with the machine's RAM
+ * (4 GB with 24 GB), and V8 then lets garbage pile up in both isolates (the main
  * thread's and the workflow thread's) long before it collects; a 384 MB
  * ceiling per isolate and 4 MB semi-spaces keep each heap near its live size.
  */
