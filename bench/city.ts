@@ -14,13 +14,14 @@
 // Duplicates: Message-IDs the sink saw more than once (0 is the goal), and
 // SentMail rows against messages. Memory: the worker processes' peak
 // resident set (VmHWM) with N open task workflows, under the cache and
-// concurrency settings printed with it.
+// concurrency settings printed with it and the V8 heap flags the README
+// gives for `duban worker` (WORKER_NODE_OPTIONS below; --node-options ''
+// measures without them).
 //   node --import tsx bench/city.ts [--tasks 5000] [--workers 1,2] [--cache 500] [--activities 20]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//        [--node-options '--max-old-space-size=384 --max-semi-space-size=4']
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
 import { localDevEnv } from '../test/helpers/temporal.ts';
@@ -31,6 +32,12 @@ import { importTables } from '../client/import/index.ts';
 import { startTaskSet } from '../client/start/start-task-set.ts';
 import { loadConfig } from '../lib/config.ts';
 import { atChinaTime } from '../workflows/calendar.ts';
+import {
+  startDubanWorkers,
+  WORKER_NODE_OPTIONS,
+  type DubanWorkers,
+  type WorkerMemory,
+} from './duban-workers.ts';
 import { benchmarkMain, progress, rate, ratio, round, type BenchResult, type Figure } from './lib.ts';
 
 const { values } = parseArgs({
@@ -39,37 +46,12 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1,2' },
     cache: { type: 'string', default: '500' },
     activities: { type: 'string', default: '20' },
+    'node-options': { type: 'string', default: WORKER_NODE_OPTIONS },
   },
 });
 const N = Number(values.tasks);
 const say = progress('city');
-const bin = fileURLToPath(new URL('../bin/duban.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resident set now and at its peak (kB) of a process and its children, from /proc. */
-function memoryOf(pid: number): { rssMb: number; peakMb: number } {
-  const pids = [pid];
-  for (let i = 0; i < pids.length; i++) {
-    try {
-      const kids = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim();
-      if (kids) pids.push(...kids.split(/\s+/).map(Number));
-    } catch {
-      /* gone */
-    }
-  }
-  let rss = 0;
-  let peak = 0;
-  for (const p of pids) {
-    try {
-      const status = readFileSync(`/proc/${p}/status`, 'utf8');
-      rss += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak += Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    } catch {
-      /* gone */
-    }
-  }
-  return { rssMb: Math.round(rss / 1024), peakMb: Math.round(peak / 1024) };
-}
 
 interface Round {
   workers: number;
@@ -79,19 +61,19 @@ interface Round {
   duplicates: number;
   sentMailRows: number;
   sunk: SunkMail[];
-  memory: { rssMb: number; peakMb: number }[];
+  memory: WorkerMemory[];
 }
 
-async function round1(workers: number, files: { tasksFile: string; unitsFile: string }): Promise<Round> {
+async function round1(count: number, files: { tasksFile: string; unitsFile: string }): Promise<Round> {
   const home = mkdtempSync(path.join(tmpdir(), 'duban-bench-city-'));
   const [env, db, sink] = await Promise.all([
     localDevEnv(),
     createTestDatabase('duban_bench'),
     startSmtpSink(),
   ]);
-  const children: ChildProcess[] = [];
+  let workers: DubanWorkers | undefined;
   try {
-    say(`${workers} 个 worker：导入 ${N} 项任务`);
+    say(`${count} 个 worker：导入 ${N} 项任务`);
     const imported = await importTables(db, { ...files, year: 2022, name: 'bench-city', id: '2022-city' });
     if (imported.errors.length) throw new Error(JSON.stringify(imported.errors.slice(0, 3)));
     const vars = {
@@ -111,7 +93,7 @@ async function round1(workers: number, files: { tasksFile: string; unitsFile: st
       db.prisma,
       imported.taskSetId,
       config,
-      (done, total) => say(`${workers} 个 worker：启动工作流（尚无 worker）`, done, total),
+      (done, total) => say(`${count} 个 worker：启动工作流（尚无 worker）`, done, total),
       { clockOffsetMs: offset, concurrency: 32 },
     );
     if (started.started !== N) throw new Error(`started ${started.started} of ${N}`);
@@ -119,58 +101,35 @@ async function round1(workers: number, files: { tasksFile: string; unitsFile: st
       where: { role: 'lead', active: true, task: { taskSetId: imported.taskSetId } },
     });
 
-    let t0 = 0;
-    const lines: string[] = [];
-    for (let w = 0; w < workers; w++) {
-      const child = spawn(process.execPath, [bin, 'worker'], {
-        env: { ...process.env, ...vars },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-        if (!t0 && err.includes('worker 已启动')) t0 = performance.now();
-      });
-      child.once('exit', (code) => lines.push(`worker ${w + 1} 退出（${code}）：${err.slice(-500)}`));
-      children.push(child);
-    }
-    const memory = children.map(() => ({ rssMb: 0, peakMb: 0 }));
-    const sample = () =>
-      children.forEach((c, i) => {
-        const m = memoryOf(c.pid!);
-        memory[i] = { rssMb: m.rssMb, peakMb: Math.max(memory[i]!.peakMb, m.peakMb) };
-      });
+    workers = startDubanWorkers(count, vars, values['node-options']);
     const deadline = Date.now() + 30 * 60_000;
     while (sink.messages.length < expected) {
-      if (lines.length) throw new Error(lines.join('\n'));
+      workers.check();
       if (Date.now() > deadline) throw new Error(`30 分钟内只收到 ${sink.messages.length}/${expected} 封`);
-      say(`${workers} 个 worker：交办通知送达 SMTP`, sink.messages.length, expected);
-      sample();
+      say(`${count} 个 worker：交办通知送达 SMTP`, sink.messages.length, expected);
+      workers.sample();
       await sleep(250);
     }
-    const ms = performance.now() - t0;
-    say(`${workers} 个 worker：交办通知送达 SMTP`, sink.messages.length, expected);
+    const ms = performance.now() - workers.startedAt();
+    say(`${count} 个 worker：交办通知送达 SMTP`, sink.messages.length, expected);
     // anything sent twice arrives late: wait a little, then count
     await sleep(3000);
-    sample();
+    workers.sample();
     const ids = sink.messages.map((m) => m.messageId);
     const duplicates = ids.length - new Set(ids).size;
     const sentMailRows = await db.prisma.sentMail.count({ where: { kind: 'notice' } });
     return {
-      workers,
+      workers: count,
       notices: expected,
       seconds: round(ms / 1000, 1),
       perSecond: rate(expected, ms),
       duplicates,
       sentMailRows,
       sunk: [...sink.messages],
-      memory,
+      memory: workers.memory,
     };
   } finally {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : undefined)),
-    );
+    await workers?.stop();
     await Promise.allSettled([env.teardown(), db.drop(), sink.close()]);
     rmSync(home, { recursive: true, force: true });
   }
@@ -220,6 +179,7 @@ benchmarkMain(import.meta.url, async (): Promise<BenchResult> => {
     const settings = {
       WORKER_MAX_CACHED_WORKFLOWS: Number(values.cache),
       WORKER_MAX_CONCURRENT_ACTIVITIES: Number(values.activities),
+      NODE_OPTIONS: values['node-options'] || null,
     };
     const figures: Figure[] = [
       {

@@ -5,7 +5,7 @@
 // better) | goal | met — on stdout, and the same as JSON in
 // bench/results/latest.json.
 //   node --import tsx bench/run.ts [--only rehearsal,import,start,city,intake] [--quick]
-//        [--tasks 5000] [--replies 5000] [--workers 1,2] [--json]
+//        [--tasks 5000] [--replies 5000] [--worker-replies 1000] [--workers 1,2] [--json]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     tasks: { type: 'string' },
     replies: { type: 'string' },
+    'worker-replies': { type: 'string' },
     workers: { type: 'string', default: '1,2' },
     json: { type: 'boolean', default: false },
   },
@@ -25,13 +26,18 @@ const { values } = parseArgs({
 // --quick: a smoke test of every benchmark in a few minutes (sizes too small to judge goals by)
 const tasks = values.tasks ?? (values.quick ? '200' : '5000');
 const replies = values.replies ?? (values.quick ? '200' : '5000');
+// the intake by 1 and 2 `duban worker` processes: each round starts its own task set
+const workerReplies = values['worker-replies'] ?? (values.quick ? '100' : '1000');
 
 const BENCHMARKS: Record<string, { file: string; args: string[] }> = {
   rehearsal: { file: 'rehearsal.ts', args: [] },
   import: { file: 'import.ts', args: ['--tasks', tasks] },
   start: { file: 'start.ts', args: ['--tasks', tasks] },
   city: { file: 'city.ts', args: ['--tasks', tasks, '--workers', values.workers!] },
-  intake: { file: 'intake.ts', args: ['--replies', replies] },
+  intake: {
+    file: 'intake.ts',
+    args: ['--replies', replies, '--worker-replies', workerReplies, '--workers', values.workers!],
+  },
 };
 const only = values.only?.split(',').map((s) => s.trim());
 for (const name of only ?? []) {
@@ -85,7 +91,13 @@ const doc = {
     node: process.version,
     loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100),
   },
-  sizes: { quick: values.quick, tasks: Number(tasks), replies: Number(replies), workers: values.workers },
+  sizes: {
+    quick: values.quick,
+    tasks: Number(tasks),
+    replies: Number(replies),
+    workerReplies: Number(workerReplies),
+    workers: values.workers,
+  },
   ratio:
     'Duban ÷ baseline, both rates measured in the same run; higher is better, 1 = as fast as the bare path',
   figures,
