@@ -59,6 +59,11 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
+    // a file's concurrent tests (each spawning the CLI, ~1 s of CPU) two at a
+    // time, as test/helpers/cli.ts's dubanEach: with the other fork busy too,
+    // more starved the start of the next fork past vitest's fixed 5 s
+    // ("Timeout starting forks runner") on this loaded 2-core machine
+    maxConcurrency: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],

@@ -26,7 +26,7 @@ function run(args: string[], env: Record<string, string> = {}) {
   return duban(args, { env, timeoutMs: 60_000 });
 }
 
-// reads of one file each, nothing shared: all at once
+// reads of one file each, nothing shared: at once (two at a time, vitest.config.ts)
 describe.concurrent('duban inbox parse', () => {
   it('prints the DESIGN.md contract keys for a Foxmail reply', async () => {
     const r = await run(['inbox', 'parse', fixture('qq-foxmail-gb2312.eml'), '--json']);
