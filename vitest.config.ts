@@ -1,4 +1,51 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The longest files, longest first (per-file durations of a full run, in
+ * seconds under load, 2026-12). Two forks finish together only if the long
+ * poles start first: vitest orders by the durations it cached on this
+ * machine, and a fresh clone has none (it then runs larger files first,
+ * which put the two simulated years near the end). Files not listed follow
+ * in vitest's own order. Revise when a file's time changes a lot; a file
+ * renamed or gone is simply not found here.
+ */
+const LONGEST_FIRST = [
+  'test/integration/workflow-simulate.test.ts', // 247
+  'test/integration/workflow-simulate-silent.test.ts', // 120
+  'test/integration/import-cli.test.ts', // 141
+  'test/integration/up.test.ts', // 126
+  'test/integration/audit-append-only.test.ts', // 110
+  'test/integration/cli-help.test.ts', // 104
+  'test/workflow/conversation.test.ts', // 94
+  'test/workflow/restart.test.ts', // 87
+  'test/integration/cadence.test.ts', // 81
+  'test/integration/mail-cli.test.ts', // 76
+  'test/integration/audit-cli.test.ts', // 70
+  'test/integration/user-cli.test.ts', // 58
+  'test/integration/mail-workflow-e2e.test.ts', // 52
+  'test/hostile/stack.test.ts', // 52
+  'test/integration/env-file.test.ts', // 44
+  'test/integration/migrate.test.ts', // 41
+  'test/e2e/desk.test.ts', // 39
+  'test/integration/worker-intake.test.ts', // 38
+];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const byDefault = await super.sort(files);
+    const rank = (spec: TestSpecification) => {
+      const i = LONGEST_FIRST.indexOf(path.relative(spec.project.config.root, spec.moduleId));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    // a stable sort: the unlisted keep vitest's order among themselves
+    return byDefault
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map((x) => x.spec);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -11,6 +58,12 @@ export default defineConfig({
     // files at a time keeps each server inside the SDK's 5 s start budget.
     pool: 'forks',
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirst },
+    // a file's concurrent tests (each spawning the CLI, ~1 s of CPU) two at a
+    // time, as test/helpers/cli.ts's dubanEach: with the other fork busy too,
+    // more starved the start of the next fork past vitest's fixed 5 s
+    // ("Timeout starting forks runner") on this loaded 2-core machine
+    maxConcurrency: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
     reporters: ['default'],

@@ -10,9 +10,11 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+// PGlite (a WASM Postgres, ~0.25 s of CPU to load) and its socket server and
+// Prisma adapter are imported when an embedded database is opened: a command
+// run against DATABASE_URL (production, the tests) never loads them.
+import type { PGlite } from '@electric-sql/pglite';
+import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 import { applyMigrations, type MigrationResult, type SqlRunner } from '../prisma/migrate.ts';
@@ -161,10 +163,12 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
   if (lock && lock.pid !== process.pid && pidAlive(lock.pid)) throw new DatabaseBusyError(dir, lock.pid);
   writeFileSync(lockFile, JSON.stringify({ pid: process.pid }));
 
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite(dir);
   await pglite.waitReady;
   let socket: PGLiteSocketServer | undefined;
   if (servePort !== undefined) {
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     socket = new PGLiteSocketServer({
       db: pglite,
       host: '127.0.0.1',
@@ -174,7 +178,7 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
     await socket.start();
     writeFileSync(serverFile, JSON.stringify({ pid: process.pid, port: servePort } satisfies ServerInfo));
   }
-  return pgliteDatabase(
+  return await pgliteDatabase(
     pglite,
     path.resolve(dir),
     async () => {
@@ -192,17 +196,19 @@ export async function openEmbedded(dir: string, servePort?: number): Promise<Dat
 
 /** A PGlite in memory: nothing on disk (simulate, throw-away runs). */
 export async function openInMemory(): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const pglite = new PGlite();
   await pglite.waitReady;
-  return pgliteDatabase(pglite, 'memory://');
+  return await pgliteDatabase(pglite, 'memory://');
 }
 
-function pgliteDatabase(
+async function pgliteDatabase(
   pglite: PGlite,
   location: string,
   beforeClose?: () => Promise<void>,
   afterClose?: () => void,
-): Database {
+): Promise<Database> {
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
   // pglite-prisma-adapter 0.6 is typed against driver-adapter-utils 6.10; the
   // protocol is the same in 6.19 (the integration tests run on it), only the
   // nominal types differ.

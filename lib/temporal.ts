@@ -2,8 +2,9 @@
 // `duban up`) and the worker's native one, with TLS / API key for a real
 // cluster (Temporal Cloud or self-hosted) and plain loopback for the embedded one.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Config } from './config.ts';
 import { UnavailableError } from './errors.ts';
 
@@ -36,6 +37,13 @@ export async function connectClient(config: Config): Promise<Client> {
   }
 }
 
+// The worker package (and its native core) takes 1–2 s of CPU to load; the
+// CLI's client commands and most test files never run a worker, so it is
+// required here only when a worker's runtime or connection is asked for.
+// Synchronous (createRequire) so installQuietRuntime stays a plain call.
+const require = createRequire(import.meta.url);
+const workerPackage = (): typeof import('@temporalio/worker') => require('@temporalio/worker');
+
 let runtimeInstalled = false;
 
 /**
@@ -46,6 +54,7 @@ let runtimeInstalled = false;
 export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const { DefaultLogger, makeTelemetryFilterString, Runtime } = workerPackage();
   try {
     Runtime.install({
       logger: new DefaultLogger('WARN'),
@@ -59,7 +68,7 @@ export function installQuietRuntime(): void {
 
 export async function connectWorker(config: Config): Promise<NativeConnection> {
   installQuietRuntime();
-  return NativeConnection.connect({
+  return workerPackage().NativeConnection.connect({
     address: config.temporal.address,
     tls: tlsOptions(config),
     apiKey: config.temporal.apiKey,

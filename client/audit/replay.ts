@@ -6,12 +6,10 @@
 // instead of webpack on every run, histories fetched from Temporal several at
 // a time while earlier ones replay, all through one Worker.runReplayHistories
 // over an async iterable.
-import { Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { History } from './history.ts';
 import { fetchRuns, type Run } from './history.ts';
 import { installQuietRuntime } from '../../lib/temporal.ts';
-import { currentWorkflowBundle } from '../../worker/workflow-bundle.ts';
 
 export interface ReplayOutcome {
   workflowId: string;
@@ -35,6 +33,10 @@ export async function replayHistories(
   histories: Iterable<Named> | AsyncIterable<Named>,
   onProgress?: (done: number) => void,
 ): Promise<ReplayOutcome[]> {
+  // the worker package and the bundler (~1 s of CPU) only when replaying: the
+  // other audit commands, and `duban audit --help`, start without them
+  const { Worker } = await import('@temporalio/worker');
+  const { currentWorkflowBundle } = await import('../../worker/workflow-bundle.ts');
   installQuietRuntime();
   const workflowBundle = await currentWorkflowBundle();
   const outcomes: ReplayOutcome[] = [];

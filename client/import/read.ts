@@ -9,7 +9,9 @@ import path from 'node:path';
 import { pipeline, Transform, type Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import { parse as parseCsv, CsvError } from 'csv-parse';
-import ExcelJS from 'exceljs';
+// exceljs (~0.4 s of CPU to load) only when a workbook is read or written:
+// `duban import` of a CSV and every other command start without it.
+import type ExcelJS from 'exceljs';
 import { DEFAULT_LIMITS, type Limits } from '../../lib/config.ts';
 
 export interface TableRow {
@@ -343,7 +345,8 @@ export async function checkZipDirectory(file: string, size: number, limits: Limi
 async function openXlsx(file: string, size: number, options: ReadOptions & { limits: Limits }) {
   const { limits } = options;
   await checkZipDirectory(file, size, limits);
-  const workbook = new ExcelJS.Workbook();
+  const { Workbook } = (await import('exceljs')).default;
+  const workbook = new Workbook();
   try {
     await workbook.xlsx.readFile(file);
   } catch {

@@ -6,15 +6,13 @@
 // that replay --archive checks with Temporal unreachable, naming an altered
 // file; every use of `duban audit` is itself on the audit record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, execFileSync } from 'node:child_process';
+import { duban } from '../helpers/cli.ts';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { answerEveryRequest, createHarness, seedTaskSet, type Harness } from '../workflow/harness.ts';
 import { readTarGz, writeTarGz } from '../../client/audit/tar.ts';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 let h: Harness;
 let setId: string;
@@ -23,16 +21,8 @@ let late: string;
 let home: string;
 let env: Record<string, string>;
 
-function duban(args: string[], over: Record<string, string> = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'bin/duban.js'), ...args],
-      { cwd: home, env: { ...process.env, ...env, ...over }, timeout: 120_000 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(args: string[], over: Record<string, string> = {}) {
+  return duban(args, { cwd: home, env: { ...env, ...over } });
 }
 
 const ACTOR = `duban audit（${userInfo().username}）`;
@@ -67,7 +57,7 @@ afterAll(async () => {
 
 /** `duban audit verify <set>`'s lines that name a discrepancy */
 async function verifyLines(): Promise<{ code: number; lines: string[]; stdout: string }> {
-  const r = await duban(['audit', 'verify', setId]);
+  const r = await cli(['audit', 'verify', setId]);
   return { code: r.code, stdout: r.stdout, lines: r.stdout.split('\n').filter((l) => l.includes('✘')) };
 }
 
@@ -210,7 +200,7 @@ describe('duban audit export and replay --archive', () => {
 
   it('exports a task set that tar opens, and records it', async () => {
     file = path.join(home, 'year.tar.gz');
-    const r = await duban(['audit', 'export', setId, '--out', file]);
+    const r = await cli(['audit', 'export', setId, '--out', file]);
     expect(r.stderr).not.toMatch(/Error|at /);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`已写入 ${file}：2 个工作流`);
@@ -243,7 +233,7 @@ describe('duban audit export and replay --archive', () => {
 
   it('checks the archive offline: every sum, then every history replayed', async () => {
     // nothing listens on port 1: Temporal is out of reach
-    const r = await duban(['audit', 'replay', '--archive', file], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const r = await cli(['audit', 'replay', '--archive', file], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.stdout).toMatch(/\d+ 个文件与清单一致。/);
     expect(r.stdout).toContain('重放 2 段历史，全部与当前代码一致。');
     expect(r.code).toBe(0);
@@ -263,7 +253,7 @@ describe('duban audit export and replay --archive', () => {
     });
     const altered = path.join(home, 'altered.tar.gz');
     writeFileSync(altered, writeTarGz(entries));
-    const r = await duban(['audit', 'replay', '--archive', altered], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const r = await cli(['audit', 'replay', '--archive', altered], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     const lines = r.stdout.split('\n').filter((l) => l.includes('✘'));
     expect(lines).toEqual([
       expect.stringMatching(/^ {2}✘ workflows\/0001\/run-1\.history\.json：内容已被改动（SHA-256 与清单不符/),
@@ -276,16 +266,16 @@ describe('duban audit export and replay --archive', () => {
   it('refuses what is not an archive, in Chinese', async () => {
     const bogus = path.join(home, 'bogus.tar.gz');
     writeFileSync(bogus, 'not gzip');
-    const r = await duban(['audit', 'replay', '--archive', bogus], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const r = await cli(['audit', 'replay', '--archive', bogus], { TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(r.stderr).toContain(`错误：归档 ${bogus} 不是有效的 .tar.gz 文件（无法解压）`);
     expect(r.code).toBe(2);
-    const missing = await duban(['audit', 'export', setId, '--out', path.join(home, 'no/such/x.tar.gz')]);
+    const missing = await cli(['audit', 'export', setId, '--out', path.join(home, 'no/such/x.tar.gz')]);
     expect(missing.stderr).toContain(`错误：输出目录 ${path.join(home, 'no/such')} 不存在`);
     expect(missing.code).toBe(2);
   }, 120_000);
 
   it('records a timeline read', async () => {
-    const r = await duban(['audit', 'timeline', late]);
+    const r = await cli(['audit', 'timeline', late]);
     expect(r.stdout).toContain('督办：区财政局');
     expect(r.code).toBe(0);
     expect(

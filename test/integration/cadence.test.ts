@@ -6,69 +6,58 @@
 // report — the fourth quarter's request would fall due after the final one
 // is asked for) and its result says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { duban, dubanEach } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import type { SimulateResult } from '../../client/simulate/simulate.ts';
 
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL('../../bin/duban.js', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/cadence/', import.meta.url));
 const tasks = path.join(fixtures, 'tasks.csv');
 const units = path.join(fixtures, 'units.csv');
 
 let db: TestDatabase;
 const home = mkdtempSync(path.join(tmpdir(), 'duban-cadence-'));
-let env: NodeJS.ProcessEnv;
+let env: Record<string, string>;
 
 beforeAll(async () => {
   db = await createTestDatabase('duban_cadence');
-  env = { ...process.env, DUBAN_HOME: home, DATABASE_URL: db.url, TOKEN_SECRET: 'c'.repeat(40) };
+  env = { DUBAN_HOME: home, DATABASE_URL: db.url, TOKEN_SECRET: 'c'.repeat(40) };
 });
 afterAll(async () => {
   await db?.drop();
   rmSync(home, { recursive: true, force: true });
 });
 
-const duban = (args: string[]) =>
-  run(process.execPath, [bin, ...args], { env, maxBuffer: 16 * 1024 * 1024 }).then(
-    (r) => ({ code: 0, ...r }),
-    (err: { code: number; stdout: string; stderr: string }) => err,
-  );
+const cli = (args: string[]) => duban(args, { env });
 
 describe('duban import --cadence', () => {
   it('refuses a wrong cadence, naming the option, the value and what is expected', async () => {
-    const weekly = await duban(['import', tasks, '--units', units, '--year', '2022', '--cadence', 'weekly']);
-    expect(weekly.code).toBe(2);
-    expect(weekly.stderr).toContain('选项 --cadence 的值「weekly」无效');
-    expect(weekly.stderr).toContain('quarterly（每季度）');
-    const date = await duban([
-      'import',
-      tasks,
-      '--units',
-      units,
-      '--year',
-      '2022',
-      '--cadence',
-      '2022-03-15,2022-02-30',
-      '--json',
-    ]);
-    expect(date.code).toBe(2);
-    expect(JSON.parse(date.stdout)).toMatchObject({
+    // both refused, nothing written: at once
+    const [weekly, date] = await dubanEach(
+      [
+        ['import', tasks, '--units', units, '--year', '2022', '--cadence', 'weekly'],
+        ['import', tasks, '--units', units, '--year', '2022', '--cadence', '2022-03-15,2022-02-30', '--json'],
+      ],
+      cli,
+    );
+    expect(weekly!.code).toBe(2);
+    expect(weekly!.stderr).toContain('选项 --cadence 的值「weekly」无效');
+    expect(weekly!.stderr).toContain('quarterly（每季度）');
+    expect(date!.code).toBe(2);
+    expect(JSON.parse(date!.stdout)).toMatchObject({
       kind: 'BadInput',
       option: '选项 --cadence',
       value: '2022-03-15,2022-02-30',
     });
-    expect(date.stderr).toContain('第 2 个日期「2022-02-30」不是有效日期');
+    expect(date!.stderr).toContain('第 2 个日期「2022-02-30」不是有效日期');
     expect(await db.prisma.taskSet.count()).toBe(0);
   });
 
   it('writes a quarterly cadence to the set, and duban status shows it', async () => {
-    const imported = await duban([
+    const imported = await cli([
       'import',
       tasks,
       '--units',
@@ -88,16 +77,16 @@ describe('duban import --cadence', () => {
     ).toEqual({
       cadence: { kind: 'quarterly' },
     });
-    const status = await duban(['status', '--json']);
-    expect(JSON.parse(status.stdout).taskSets[0]).toMatchObject({
+    const [status, human] = await dubanEach([['status', '--json'], ['status']], cli);
+    expect(JSON.parse(status!.stdout).taskSets[0]).toMatchObject({
       cadenceLabel: '每季度',
       cadence: { kind: 'quarterly' },
     });
-    expect((await duban(['status'])).stdout).toContain('报送周期：每季度');
+    expect(human!.stdout).toContain('报送周期：每季度');
 
     // custom dates on the same set: shown as a change, written with --apply
     const dates = '03-15,06-15/06-28,2022-09-15';
-    const pending = await duban([
+    const pending = await cli([
       'import',
       tasks,
       '--units',
@@ -110,7 +99,7 @@ describe('duban import --cadence', () => {
       dates,
     ]);
     expect(pending.stdout).toContain('报送周期：每季度 → 自定义 3 次（3月15日、6月15日、9月15日）');
-    await duban([
+    await cli([
       'import',
       tasks,
       '--units',
@@ -142,18 +131,18 @@ describe('duban import --cadence', () => {
       where: { id: '2022-cadence-test' },
       data: { settings: { cadence: 'weekly' } },
     });
-    const start = await duban(['start', '2022-cadence-test']);
+    const start = await cli(['start', '2022-cadence-test']);
     expect(start.code).toBe(2);
     expect(start.stderr).toContain(
       '任务集 2022-cadence-test 的设置（TaskSet.settings） cadence 的值「weekly」无效',
     );
-    expect((await duban(['status'])).stdout).toContain('设置有误');
+    expect((await cli(['status'])).stdout).toContain('设置有误');
   });
 });
 
 describe('duban simulate --cadence quarterly', () => {
   it('asks each task four times in the year, and says so', { timeout: 600_000 }, async () => {
-    const simulated = await duban([
+    const simulated = await cli([
       'simulate',
       '--tasks',
       tasks,

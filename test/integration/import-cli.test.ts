@@ -1,11 +1,11 @@
 // `duban import` and `duban seed` as a person runs them: a child process on a
 // real PostgreSQL database, JSON on stdout, progress and messages on stderr.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { duban } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { writeSyntheticTables } from '../fixtures/import/synthetic.ts';
 import type { ImportResult } from '../../client/import/index.ts';
@@ -24,30 +24,20 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function duban(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/duban.js'), ...args], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: db.url,
-        TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef',
-        DUBAN_HOME: path.join(tmp, 'home'),
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+function cli(args: string[]) {
+  return duban(args, {
+    env: {
+      DATABASE_URL: db.url,
+      TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef',
+      DUBAN_HOME: path.join(tmp, 'home'),
+    },
   });
 }
 
 describe('duban import', () => {
   it('imports 50,000 rows with progress on stderr and bounded memory', async () => {
     const files = await writeSyntheticTables(tmp, 50_000);
-    const run = await duban([
+    const run = await cli([
       'import',
       files.tasksFile,
       '--units',
@@ -80,7 +70,7 @@ describe('duban import', () => {
   }, 180_000);
 
   it('a table with errors: exit 2, every error in the JSON, nothing written', async () => {
-    const run = await duban([
+    const run = await cli([
       'import',
       fixture('many-errors.csv'),
       '--units',
@@ -95,7 +85,7 @@ describe('duban import', () => {
     for (const e of r.errors)
       expect(Object.keys(e).sort()).toEqual(['column', 'file', 'message', 'row', 'value']);
     expect(await db.prisma.taskSet.findUnique({ where: { id: r.taskSetId } })).toBeNull();
-    const human = await duban([
+    const human = await cli([
       'import',
       fixture('many-errors.csv'),
       '--units',
@@ -112,15 +102,15 @@ describe('duban import', () => {
 
   it('an edited table is shown, and applied only with --apply', async () => {
     const args = ['--units', fixture('units.csv'), '--year', '2022', '--id', '2022-cli-diff'];
-    expect((await duban(['import', fixture('base.csv'), ...args])).code).toBe(0);
-    const preview = await duban(['import', fixture('edited.csv'), ...args]);
+    expect((await cli(['import', fixture('base.csv'), ...args])).code).toBe(0);
+    const preview = await cli(['import', fixture('edited.csv'), ...args]);
     expect(preview.code).toBe(0);
     expect(preview.stdout).toContain('加 --apply 应用');
     expect(preview.stdout).toContain('新增任务 1 项：5');
     expect(preview.stdout).toContain('修改任务 2 项：1（工作任务）、2（完成时限、配合单位）');
     expect(preview.stdout).toContain('删除任务 1 项：4');
     expect(await db.prisma.task.count({ where: { taskSetId: '2022-cli-diff', seq: '5' } })).toBe(0);
-    const applied = await duban(['import', fixture('edited.csv'), ...args, '--apply', '--json']);
+    const applied = await cli(['import', fixture('edited.csv'), ...args, '--apply', '--json']);
     expect(JSON.parse(applied.stdout)).toMatchObject({
       applied: true,
       diff: { added: ['5'], removed: ['4'] },
@@ -129,7 +119,7 @@ describe('duban import', () => {
   }, 60_000);
 
   it('bad arguments: exit 2 with the usage', async () => {
-    const run = await duban(['import', fixture('base.csv'), '--year', '2022']);
+    const run = await cli(['import', fixture('base.csv'), '--year', '2022']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('缺少 --units');
   }, 30_000);
@@ -138,26 +128,15 @@ describe('duban import', () => {
 describe('duban seed', () => {
   it('loads the sample only when the database has no task set', async () => {
     // This database already holds task sets from the tests above: seed leaves it alone.
-    const run = await duban(['seed', '--json']);
+    const run = await cli(['seed', '--json']);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ imported: false });
     expect(await db.prisma.taskSet.findUnique({ where: { id: '2022-shapingba' } })).toBeNull();
 
     const empty = await createTestDatabase();
     try {
-      const child = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
-        const p = spawn(process.execPath, [path.join(root, 'bin/duban.js'), 'seed', '--json'], {
-          cwd: root,
-          env: {
-            ...process.env,
-            DATABASE_URL: empty.url,
-            TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef',
-          },
-        });
-        let stdout = '';
-        p.stdout.on('data', (d) => (stdout += d));
-        p.on('error', reject);
-        p.on('close', (code) => resolve({ code: code ?? -1, stdout }));
+      const child = await duban(['seed', '--json'], {
+        env: { DATABASE_URL: empty.url, TOKEN_SECRET: 'import-cli-test-secret-0123456789abcdef' },
       });
       expect(child.code).toBe(0);
       expect(JSON.parse(child.stdout)).toMatchObject({

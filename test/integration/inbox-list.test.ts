@@ -3,16 +3,14 @@
 // workflow then refused is 已拒收 with the workflow's reason, not 已报送 — on a
 // real PostgreSQL inbox; filtered by --outcome (keys or the Chinese words).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { duban, dubanEach } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { storeRaw } from '../../lib/inbound/ingest.ts';
 import { listInbox } from '../../client/report/inbox-list.ts';
 
-const run = promisify(execFile);
 let db: TestDatabase;
-let env: NodeJS.ProcessEnv;
+let env: Record<string, string>;
 const ids: Record<string, number> = {};
 
 async function message(
@@ -52,7 +50,7 @@ async function message(
 
 beforeAll(async () => {
   db = await createTestDatabase('duban_inbox_list');
-  env = { ...process.env, DATABASE_URL: db.url, TOKEN_SECRET: 'i'.repeat(40) };
+  env = { DATABASE_URL: db.url, TOKEN_SECRET: 'i'.repeat(40) };
   const setId = await seedTaskSet(db.prisma, {
     units: [{ name: '区交通局' }],
     tasks: [{ seq: '1', text: '推进轨道交通建设', lead: ['区交通局'] }],
@@ -153,34 +151,35 @@ describe('duban inbox list', () => {
   });
 
   it('the CLI: JSON for scripts, text for people, --outcome by key or Chinese word, bad input exit 2', async () => {
-    const json = JSON.parse((await run('node', ['bin/duban.js', 'inbox', 'list', '--json'], { env })).stdout);
+    const [all, refused, byWords, human, badOutcome, extra] = await dubanEach(
+      [
+        ['--json'],
+        ['--outcome', 'refused', '--json'],
+        ['--outcome', '已拒收,待督查室核实', '--json'],
+        [],
+        ['--outcome', 'lost'],
+        ['extra'],
+      ],
+      (args) => duban(['inbox', 'list', ...args], { env }),
+    );
+    const json = JSON.parse(all!.stdout);
     expect(json.count).toBe(5);
     expect(json.counts).toEqual({ applied: 2, refused: 1, held: 1, 'auto-reply': 1 });
-    const refused = JSON.parse(
-      (await run('node', ['bin/duban.js', 'inbox', 'list', '--outcome', 'refused', '--json'], { env }))
-        .stdout,
-    );
-    expect(refused.messages.map((m: { id: number }) => m.id)).toEqual([ids['let-through-then-refused']]);
-    const byWords = JSON.parse(
-      (
-        await run('node', ['bin/duban.js', 'inbox', 'list', '--outcome', '已拒收,待督查室核实', '--json'], {
-          env,
-        })
-      ).stdout,
-    );
-    expect(byWords.messages.map((m: { outcome: string }) => m.outcome)).toEqual(['refused', 'held']);
-    const human = (await run('node', ['bin/duban.js', 'inbox', 'list'], { env })).stdout;
-    expect(human).toContain('someone@else.test  回复：[督办-a1] 3月进展（代报）');
-    expect(human).toContain('已拒收：任务工作流拒收：「2022年3月」报告期已截止，不再接收');
-    expect(human).not.toMatch(/已报送：督查室（张三）/);
-    expect(human).toContain('共 5 封：已报送 2，已拒收 1，待督查室核实 1，自动回复（已忽略） 1');
-    for (const bad of [['--outcome', 'lost'], ['extra']]) {
-      const err = (await run('node', ['bin/duban.js', 'inbox', 'list', ...bad], { env }).catch((e) => e)) as {
-        code: number;
-        stderr: string;
-      };
-      expect(err.code).toBe(2);
-      expect(err.stderr).toMatch(/^错误：/);
+    expect(JSON.parse(refused!.stdout).messages.map((m: { id: number }) => m.id)).toEqual([
+      ids['let-through-then-refused'],
+    ]);
+    expect(JSON.parse(byWords!.stdout).messages.map((m: { outcome: string }) => m.outcome)).toEqual([
+      'refused',
+      'held',
+    ]);
+    expect(human!.code).toBe(0);
+    expect(human!.stdout).toContain('someone@else.test  回复：[督办-a1] 3月进展（代报）');
+    expect(human!.stdout).toContain('已拒收：任务工作流拒收：「2022年3月」报告期已截止，不再接收');
+    expect(human!.stdout).not.toMatch(/已报送：督查室（张三）/);
+    expect(human!.stdout).toContain('共 5 封：已报送 2，已拒收 1，待督查室核实 1，自动回复（已忽略） 1');
+    for (const bad of [badOutcome!, extra!]) {
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^错误：/);
     }
   });
 });

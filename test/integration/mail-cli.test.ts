@@ -3,12 +3,12 @@
 // into a real PostgreSQL database — with no Temporal reachable, so a reply
 // that must reach a workflow is kept as pending and finished by a later run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { duban } from '../helpers/cli.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { ingestRaw } from '../../lib/inbound/ingest.ts';
 import {
@@ -20,28 +20,16 @@ import {
   VALID_TOKEN,
 } from '../fixtures/mail/make-fixtures.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/mail/${name}`, import.meta.url));
 
-function duban(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [path.join(root, 'bin/duban.js'), ...args],
-      { cwd: root, env: { ...process.env, ...env }, timeout: 60_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
+function run(args: string[], env: Record<string, string> = {}) {
+  return duban(args, { env, timeoutMs: 60_000 });
 }
 
-describe('duban inbox parse', () => {
+// reads of one file each, nothing shared: at once (two at a time, vitest.config.ts)
+describe.concurrent('duban inbox parse', () => {
   it('prints the DESIGN.md contract keys for a Foxmail reply', async () => {
-    const r = await duban(['inbox', 'parse', fixture('qq-foxmail-gb2312.eml'), '--json']);
+    const r = await run(['inbox', 'parse', fixture('qq-foxmail-gb2312.eml'), '--json']);
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout);
     for (const key of [
@@ -68,18 +56,18 @@ describe('duban inbox parse', () => {
     expect(json.text).not.toContain('原始邮件');
   });
   it('says in Chinese what it read, without --json', async () => {
-    const r = await duban(['inbox', 'parse', fixture('narrative.eml')]);
+    const r = await run(['inbox', 'parse', fixture('narrative.eml')]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('未写明');
   });
   it('an unknown option is bad input (exit 2) with the usage', async () => {
-    const r = await duban(['inbox', 'parse', '--verbose', fixture('narrative.eml'), '--json']);
+    const r = await run(['inbox', 'parse', '--verbose', fixture('narrative.eml'), '--json']);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput' });
     expect(r.stderr).toContain('用法：duban inbox parse');
   });
   it('exits 2 for a missing file', async () => {
-    const r = await duban(['inbox', 'parse', '/nonexistent.eml', '--json']);
+    const r = await run(['inbox', 'parse', '/nonexistent.eml', '--json']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('文件不存在');
   });
@@ -124,7 +112,7 @@ describe('duban inbox ingest', () => {
   });
 
   it('records each file with its outcome; a reply that needs Temporal stays pending (exit 1)', async () => {
-    const r = await duban(
+    const r = await run(
       [
         'inbox',
         'ingest',
@@ -152,7 +140,7 @@ describe('duban inbox ingest', () => {
   }, 90_000);
 
   it('a second run does not process the finished ones again', async () => {
-    const r = await duban(
+    const r = await run(
       ['inbox', 'ingest', fixture('autoreply-header.eml'), fixture('bounce-dsn.eml'), '--json'],
       env,
     );
@@ -165,7 +153,9 @@ describe('duban inbox ingest', () => {
   }, 90_000);
 });
 
-describe('duban inbox apply', () => {
+// none of these changes anything (each asserts so): at once, so the one that
+// waits out the 5 s Temporal connect timeout does not hold up the others
+describe.concurrent('duban inbox apply', () => {
   let db: TestDatabase;
   let home: string;
   let env: Record<string, string>;
@@ -227,14 +217,14 @@ describe('duban inbox apply', () => {
   });
 
   it('an id that names no message is bad input (exit 2), named in Chinese', async () => {
-    const r = await duban(['inbox', 'apply', '99999999', '--by', '张三', '--json'], env);
+    const r = await run(['inbox', 'apply', '99999999', '--by', '张三', '--json'], env);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput', error: '没有编号为 99999999 的收件' });
     expect(r.stderr).toContain('错误：没有编号为 99999999 的收件');
   }, 60_000);
 
   it('a message that is not held is a conflict (exit 1); nothing changes', async () => {
-    const r = await duban(['inbox', 'apply', String(autoReplyId), '--by', '张三', '--json'], env);
+    const r = await run(['inbox', 'apply', String(autoReplyId), '--by', '张三', '--json'], env);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({
       kind: 'Conflict',
@@ -246,7 +236,7 @@ describe('duban inbox apply', () => {
   }, 60_000);
 
   it('a held message with Temporal unreachable: unavailable (exit 1), still held', async () => {
-    const r = await duban(['inbox', 'apply', String(heldId), '--by', '张三', '--json'], env);
+    const r = await run(['inbox', 'apply', String(heldId), '--by', '张三', '--json'], env);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'Unavailable' });
     expect(r.stderr).toContain('失败：无法连接 Temporal');
@@ -258,7 +248,7 @@ describe('duban inbox apply', () => {
   }, 60_000);
 
   it('an unknown option is bad input (exit 2), before anything is looked up', async () => {
-    const r = await duban(['inbox', 'apply', String(heldId), '--by', '张三', '--force', '--json'], env);
+    const r = await run(['inbox', 'apply', String(heldId), '--by', '张三', '--force', '--json'], env);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'BadInput' });
     expect(r.stderr).toContain('用法：duban inbox parse');

@@ -3,8 +3,7 @@
 // and every action done is in the audit log with who did it. The command
 // itself runs as a child process: a malformed action exits 2 with the reason.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { duban, dubanEach } from '../helpers/cli.ts';
 import { createHarness, seedTaskSet, type Harness } from '../workflow/harness.ts';
 import { performOfficeAction, taskState, taskWorkflowId } from '../../client/office/actions.ts';
 import { atChinaTime } from '../../workflows/calendar.ts';
@@ -147,62 +146,36 @@ describe('office actions on a running task', () => {
   });
 });
 
-const run = promisify(execFile);
-
 /** `duban task …` as a child process, against the harness's Temporal server (its worker runs in this process). */
-async function duban(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...process.env,
-    DATABASE_URL: h.db.url,
-    TEMPORAL_ADDRESS: h.env.address,
-    TOKEN_SECRET: 'y'.repeat(40),
-  };
-  return run('node', ['bin/duban.js', 'task', ...args], { env }).then(
-    (out) => ({ code: 0, ...out }),
-    (err: { code: number; stdout: string; stderr: string }) => ({
-      code: err.code,
-      stdout: err.stdout,
-      stderr: err.stderr,
-    }),
-  );
+function task(args: string[]) {
+  return duban(['task', ...args], {
+    env: { DATABASE_URL: h.db.url, TEMPORAL_ADDRESS: h.env.address, TOKEN_SECRET: 'y'.repeat(40) },
+  });
 }
 
 describe('duban task on the command line', () => {
   it('a date that does not exist: exit 2, the reason in Chinese, kind BadInput; the workflow goes on', async () => {
     const before = await taskState(h.env.client, wf);
-    const human = await duban([
-      'extend',
-      `${setId}/7`,
-      '--to',
-      '2022-09-31',
-      '--reason',
-      '汛期施工受限',
-      '--by',
-      '张三',
-    ]);
-    expect(human.code).toBe(2);
-    expect(human.stderr).toContain('错误：任务工作流拒绝：新的完成时限「2022-09-31」不是有效日期');
+    // both refused, the workflow unchanged (asserted below): two at a time
+    const [human, json] = await dubanEach(
+      [
+        ['extend', `${setId}/7`, '--to', '2022-09-31', '--reason', '汛期施工受限', '--by', '张三'],
+        ['extend', `${setId}/7`, '--to', '2022-13-45', '--reason', '汛期施工受限', '--by', '张三', '--json'],
+      ],
+      task,
+    );
+    expect(human!.code).toBe(2);
+    expect(human!.stderr).toContain('错误：任务工作流拒绝：新的完成时限「2022-09-31」不是有效日期');
 
-    const json = await duban([
-      'extend',
-      `${setId}/7`,
-      '--to',
-      '2022-13-45',
-      '--reason',
-      '汛期施工受限',
-      '--by',
-      '张三',
-      '--json',
-    ]);
-    expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    expect(json!.code).toBe(2);
+    expect(JSON.parse(json!.stdout)).toMatchObject({
       kind: 'BadInput',
       error: expect.stringContaining('「2022-13-45」不是有效日期'),
       workflowId: wf,
       action: 'extend',
       accepted: false,
     });
-    expect(json.stderr).toContain('2022-13-45');
+    expect(json!.stderr).toContain('2022-13-45');
 
     const history = await h.env.client.workflow.getHandle(wf).fetchHistory();
     expect((history.events ?? []).filter((event) => event.workflowTaskFailedEventAttributes)).toEqual([]);
@@ -210,26 +183,22 @@ describe('duban task on the command line', () => {
   }, 90_000);
 
   it('a refusal by the rules exits 2 as Refused; a task that does not exist is bad input', async () => {
-    const early = await duban([
-      'verdict',
-      `${setId}/7`,
-      '--verdict',
-      '完成',
-      '--reason',
-      '提前完成',
-      '--by',
-      '张三',
-      '--json',
-    ]);
-    expect(early.code).toBe(2);
-    expect(JSON.parse(early.stdout)).toMatchObject({
+    // both refused: two at a time
+    const [early, missing] = await dubanEach(
+      [
+        ['verdict', `${setId}/7`, '--verdict', '完成', '--reason', '提前完成', '--by', '张三', '--json'],
+        ['suspend', `${setId}/999`, '--reason', '等待', '--by', '张三', '--json'],
+      ],
+      task,
+    );
+    expect(early!.code).toBe(2);
+    expect(JSON.parse(early!.stdout)).toMatchObject({
       kind: 'Refused',
       error: expect.stringMatching(/^任务工作流拒绝：最终报告/),
     });
 
-    const missing = await duban(['suspend', `${setId}/999`, '--reason', '等待', '--by', '张三', '--json']);
-    expect(missing.code).toBe(2);
-    expect(JSON.parse(missing.stdout)).toMatchObject({
+    expect(missing!.code).toBe(2);
+    expect(JSON.parse(missing!.stdout)).toMatchObject({
       kind: 'BadInput',
       error: `没有任务「duban/${setId}/999」`,
       workflowId: `duban/${setId}/999`,

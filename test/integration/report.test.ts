@@ -8,8 +8,7 @@
 //  - HTML escaped and printable on A4, XLSX with widths, wrapping, a frozen
 //    header; the CLI's JSON keys and exit codes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { duban, dubanEach } from '../helpers/cli.ts';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,6 @@ import { seedTaskSet } from '../workflow/harness.ts';
 import { buildReport, chineseOrdinal } from '../../client/report/build.ts';
 import { renderHtml, renderMarkdown, renderXlsx } from '../../client/report/render.ts';
 
-const run = promisify(execFile);
 let db: TestDatabase;
 /** the half-year set */
 let setId: string;
@@ -470,22 +468,29 @@ describe('office reports', () => {
   });
 
   it('the CLI writes each format, keeps its JSON keys, and refuses bad input with exit code 2', async () => {
-    const env = { ...process.env, DATABASE_URL: db.url, TOKEN_SECRET: 'r'.repeat(40) };
+    const env = { DATABASE_URL: db.url, TOKEN_SECRET: 'r'.repeat(40) };
     const dir = mkdtempSync(path.join(tmpdir(), 'duban-report-'));
     const out = path.join(dir, 'mid.xlsx');
-    const ok = await run(
-      'node',
-      ['bin/duban.js', 'report', setId, '--kind', 'midyear', '--format', 'xlsx', '--out', out, '--json'],
-      { env },
+    const md = path.join(dir, 'final.md');
+    // independent runs, two at a time
+    const [ok, final, written, ...bad] = await dubanEach(
+      [
+        ['report', setId, '--kind', 'midyear', '--format', 'xlsx', '--out', out, '--json'],
+        ['report', yearId, '--kind', 'final', '--json'],
+        ['report', yearId, '--kind', 'final', '--format', 'md', '--out', md],
+        ['report', setId, '--kind', 'weekly'],
+        ['report', 'no-such-set'],
+        ['report', setId, '--format', 'pdf'],
+      ],
+      (args) => duban(args, { env }),
     );
-    expect(JSON.parse(ok.stdout)).toMatchObject({
+    expect(ok!.code, ok!.stderr).toBe(0);
+    expect(JSON.parse(ok!.stdout)).toMatchObject({
       out,
       tasks: 4,
       byStatus: { 推进中: 2, 滞后: 1, 未报送: 1 },
     });
-    const json = JSON.parse(
-      (await run('node', ['bin/duban.js', 'report', yearId, '--kind', 'final', '--json'], { env })).stdout,
-    );
+    const json = JSON.parse(final!.stdout);
     expect(Object.keys(json)).toEqual(
       expect.arrayContaining([
         'taskSetId',
@@ -518,20 +523,9 @@ describe('office reports', () => {
       ]),
     );
     expect(json.partial.map((s: { seq: string }) => s.seq)).toEqual(['2', '4']);
-    const md = path.join(dir, 'final.md');
-    await run('node', ['bin/duban.js', 'report', yearId, '--kind', 'final', '--format', 'md', '--out', md], {
-      env,
-    });
+    expect(written!.code, written!.stderr).toBe(0);
     expect(readFileSync(md, 'utf8')).toContain('（一）新建停车泊位5000个。');
-    for (const bad of [
-      ['report', setId, '--kind', 'weekly'],
-      ['report', 'no-such-set'],
-      ['report', setId, '--format', 'pdf'],
-    ]) {
-      const err = (await run('node', ['bin/duban.js', ...bad], { env }).catch((e) => e)) as {
-        code: number;
-        stderr: string;
-      };
+    for (const err of bad) {
       expect(err.code).toBe(2);
       expect(err.stderr).toMatch(/错误：/);
     }

@@ -1,16 +1,14 @@
 // `duban start` against a real Temporal dev server and PostgreSQL: one
 // workflow per task with Duban's search attributes; a second run starts nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { duban, dubanEach } from '../helpers/cli.ts';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { startTaskSet } from '../../client/start/start-task-set.ts';
 import { loadConfig } from '../../lib/config.ts';
 
-const run = promisify(execFile);
 let env: TestWorkflowEnvironment;
 
 let db: TestDatabase;
@@ -39,7 +37,8 @@ describe('duban start', () => {
       TOKEN_SECRET: 'y'.repeat(40),
       TEMPORAL_TASK_QUEUE: 'start-test-no-worker',
     };
-    const first = await run('node', ['bin/duban.js', 'start', setId, '--json'], { env: cliEnv });
+    const first = await duban(['start', setId, '--json'], { env: cliEnv });
+    expect(first.code, first.stderr).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ taskSetId: setId, tasks: 3, started: 3, alreadyStarted: 0 });
     expect(first.stderr).toContain('已启动 3 项');
 
@@ -68,8 +67,10 @@ describe('duban start', () => {
     });
 
     // duban status reads the projection
-    const status = await run('node', ['bin/duban.js', 'status', setId, '--json'], { env: cliEnv });
-    const view = JSON.parse(status.stdout) as {
+    const [status, statusAll] = await dubanEach([[setId], []], (args) =>
+      duban(['status', ...args, '--json'], { env: cliEnv }),
+    );
+    const view = JSON.parse(status!.stdout) as {
       tasks: number;
       byState: Record<string, number>;
       rows: { seq: string; leadUnits: string[]; light: string }[];
@@ -81,9 +82,7 @@ describe('duban start', () => {
       ['2', ['区交通局', '区财政局'], 'green'],
       ['3', ['区财政局'], 'green'],
     ]);
-    const all = JSON.parse(
-      (await run('node', ['bin/duban.js', 'status', '--json'], { env: cliEnv })).stdout,
-    ) as { taskSets: { taskSetId: string }[] };
+    const all = JSON.parse(statusAll!.stdout) as { taskSets: { taskSetId: string }[] };
     expect(all.taskSets.map((s) => s.taskSetId)).toContain(setId);
   });
 
@@ -94,11 +93,9 @@ describe('duban start', () => {
       TEMPORAL_ADDRESS: env.address,
       TOKEN_SECRET: 'y'.repeat(40),
     };
-    const err = await run('node', ['bin/duban.js', 'start', 'no-such-set', '--json'], { env: cliEnv }).catch(
-      (e: { code: number; stdout: string }) => e,
-    );
-    expect((err as { code: number }).code).toBe(2);
-    expect(JSON.parse((err as { stdout: string }).stdout)).toMatchObject({
+    const err = await duban(['start', 'no-such-set', '--json'], { env: cliEnv });
+    expect(err.code).toBe(2);
+    expect(JSON.parse(err.stdout)).toMatchObject({
       kind: 'BadInput',
       taskSetId: 'no-such-set',
       error: expect.stringContaining('没有任务集「no-such-set」'),
