@@ -19,6 +19,7 @@ import { ingestRaw } from '../../lib/inbound/ingest.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../../client/up/smtp-catcher.ts';
 import type { MailOrder, TaskBrief } from '../../workflows/effects.ts';
 import type { UnitRef } from '../../workflows/types.ts';
+import { REQUEST_EMAILS_ATTRIBUTE } from '../../lib/unit-addresses.ts';
 
 let db: TestDatabase;
 let sink: SmtpSink;
@@ -198,6 +199,32 @@ describe('the sent-mail rows over real SMTP', () => {
     expect(
       await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${WORKFLOW()}/notice/moved` } }),
     ).toMatchObject({ unitName: '区民政局', toAddrs: ['mzj-new@units.test'] });
+  });
+
+  it('a mailbox the directory marks for the unit (收件邮箱) mid-year: the next mail goes there, with a cc unit from the directory too', async () => {
+    await db.prisma.unit.update({
+      where: { taskSetId_name: { taskSetId: setId, name: '区民政局' } },
+      data: {
+        emails: ['mzj-new@units.test', 'mzj-desk@units.test'],
+        attributes: { [REQUEST_EMAILS_ATTRIBUTE]: 'mzj-desk@units.test' },
+      },
+    });
+    const { activities, transport } = activitiesOver(config);
+    try {
+      await activities.sendMail({
+        workflowId: WORKFLOW(),
+        task: task(),
+        mail: order('notice/marked', [], {
+          unit: { name: '区民政局', emails: ['mzj-old@units.test'], leaderEmails: [] },
+          // a unit the directory does not hold keeps the workflow's copy
+          cc: [{ name: '区住房城乡建委', emails: ['zjw@units.test'], leaderEmails: [] }],
+        }),
+      });
+    } finally {
+      transport.close();
+    }
+    const row = await db.prisma.sentMail.findUniqueOrThrow({ where: { key: `${WORKFLOW()}/notice/marked` } });
+    expect(row).toMatchObject({ toAddrs: ['mzj-desk@units.test'], ccAddrs: ['zjw@units.test'] });
   });
 
   it('a delivery report marks the mail it answers bounced, by its Message-ID; one that answers nothing of ours marks nothing', async () => {
