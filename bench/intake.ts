@@ -36,14 +36,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import iconv from 'iconv-lite';
 import pg from 'pg';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { localDevEnv } from '../test/helpers/temporal.ts';
-import { startDovecot } from '../test/helpers/dovecot.ts';
+import { connectImap, startDovecot } from '../test/helpers/dovecot.ts';
 import { reportsQuery } from '../test/fixtures/mail/report-sink-workflow.ts';
 import { startSmtpSink } from '../test/helpers/smtp-sink.ts';
 import { writeSyntheticTables } from '../test/fixtures/import/synthetic.ts';
@@ -160,16 +159,7 @@ async function pollOnceRound(): Promise<Figure> {
       signReplyToken({ workflowId: `duban/bench/${w}`, unit: UNIT, period: '2022-06', expiresAt }, SECRET),
     );
     const raws = Array.from({ length: N }, (_, i) => reply(i, tokens[i % WORKFLOWS]!, i % 2 === 0));
-    const imapClient = () =>
-      new ImapFlow({
-        host: imap.host,
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-    const appender = imapClient();
-    await appender.connect();
+    const appender = await connectImap(imap);
     for (const [i, raw] of raws.entries()) {
       await appender.append('INBOX', raw);
       say('写入 IMAP 邮箱', i + 1, N);
@@ -193,8 +183,7 @@ async function pollOnceRound(): Promise<Figure> {
     // ---- baseline: one FETCH of the same messages, then mailparser + raw INSERT + bare signal each
     say('基线：IMAP 取信 + mailparser + 一条 INSERT + 一个信号');
     const t1 = performance.now();
-    const fetcher = imapClient();
-    await fetcher.connect();
+    const fetcher = await connectImap(imap);
     const lock = await fetcher.getMailboxLock('INBOX');
     const sources: Buffer[] = [];
     try {
@@ -359,14 +348,7 @@ async function workersRound(
       select: { toAddrs: true, replyToken: true },
       orderBy: { id: 'asc' },
     });
-    const mailbox = new ImapFlow({
-      host: imap.host,
-      port: imap.port,
-      secure: false,
-      auth: { user: imap.user, pass: imap.pass },
-      logger: false,
-    });
-    await mailbox.connect();
+    const mailbox = await connectImap(imap);
     await mailbox.mailboxCreate('Backlog');
     for (let i = 0; i < M; i++) {
       const row = rows[i % rows.length]!;

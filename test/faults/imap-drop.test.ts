@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { checkEnd, closeAll, startCase, startFaultStack, until, type FaultStack } from './harness.ts';
 
 const dovecot = dovecotBinary();
@@ -80,14 +79,7 @@ describe.skipIf('missing' in dovecot)('faults: the mailbox', () => {
       });
       relay.armed = true;
       // each unit answers from its mail client; the answers land in the mailbox
-      const box = new ImapFlow({
-        host: '127.0.0.1',
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-      await box.connect();
+      const box = await connectImap({ ...imap, host: '127.0.0.1' });
       const ids: string[] = [];
       for (const [i, unit] of c.units.entries()) {
         const address = `u${i + 1}@units.test`;

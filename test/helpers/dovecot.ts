@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync, chmodSync, r
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
 
 const CANDIDATES = ['/usr/sbin/dovecot', '/usr/local/sbin/dovecot'];
 
@@ -27,6 +28,19 @@ export interface Dovecot {
   /** imap://user:pass@127.0.0.1:port/INBOX */
   url: string;
   stop(): Promise<void>;
+}
+
+/** An IMAP client of the private dovecot's mailbox, connected (the tests' and benchmarks' side: appending, checking flags). */
+export async function connectImap(imap: Pick<Dovecot, 'host' | 'port' | 'user' | 'pass'>): Promise<ImapFlow> {
+  const client = new ImapFlow({
+    host: imap.host,
+    port: imap.port,
+    secure: false,
+    auth: { user: imap.user, pass: imap.pass },
+    logger: false,
+  });
+  await client.connect();
+  return client;
 }
 
 async function freePort(): Promise<number> {

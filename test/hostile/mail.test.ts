@@ -23,8 +23,7 @@ import {
 import { signReplyToken, tokenReference } from '../../lib/mail/tokens.ts';
 import { startSmtpCatcher, type SmtpCatcher } from '../../client/up/smtp-catcher.ts';
 import { pollOnce } from '../../worker/imap-poller.ts';
-import { ImapFlow } from 'imapflow';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import type { ReportInput } from '../../workflows/types.ts';
 
 const SECRET = 'h'.repeat(40);
@@ -615,14 +614,7 @@ describe.skipIf('missing' in dovecotBinary())(
     afterAll(() => imap?.stop());
 
     it('its header is kept and refused with the reason; the message stays in the mailbox; the next one is taken', async () => {
-      const client = new ImapFlow({
-        host: imap.host,
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-      await client.connect();
+      const client = await connectImap(imap);
       const big = mail({
         subject: '=?UTF-8?B?5aSn6YKu5Lu2?=',
         body: `状态：已完成\r\n${'x'.repeat(20_000)}\r\n`,

@@ -14,12 +14,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import nodemailer from 'nodemailer';
-import { ImapFlow } from 'imapflow';
 import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { freePort } from '../helpers/ports.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
@@ -69,14 +68,7 @@ const reply = (id: string, body = '状态：推进中\n进度：20%\n本月完�
   ].join('\r\n');
 
 async function append(raw: string): Promise<void> {
-  const client = new ImapFlow({
-    host: imap.host,
-    port: imap.port,
-    secure: false,
-    auth: { user: imap.user, pass: imap.pass },
-    logger: false,
-  });
-  await client.connect();
+  const client = await connectImap(imap);
   await client.append('INBOX', raw);
   await client.logout();
 }

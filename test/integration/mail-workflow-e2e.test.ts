@@ -7,14 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import type { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createTransport } from '../../lib/mail/transport.ts';
@@ -111,14 +110,7 @@ describe.skipIf('missing' in dovecot)(
           ).toString('base64'),
           '',
         ].join('\r\n');
-        const client = new ImapFlow({
-          host: imap.host,
-          port: imap.port,
-          secure: false,
-          auth: { user: imap.user, pass: imap.pass },
-          logger: false,
-        });
-        await client.connect();
+        const client = await connectImap(imap);
         await client.append('INBOX', answer);
         await client.logout();
 

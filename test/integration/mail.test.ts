@@ -8,7 +8,6 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImapFlow } from 'imapflow';
 import { simpleParser } from 'mailparser';
 import iconv from 'iconv-lite';
 import { Worker } from '@temporalio/worker';
@@ -16,7 +15,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
 import { createTransport } from '../../lib/mail/transport.ts';
 import { mailDeps, messageIdFor, sendOnce, threadHeaders, type MailDeps } from '../../lib/mail/send.ts';
@@ -388,14 +387,7 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     }
 
     it('takes the replies from dovecot, routes them, and marks them seen', async () => {
-      const client = new ImapFlow({
-        host: imap.host,
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-      await client.connect();
+      const client = await connectImap(imap);
       const good = reply({
         messageId: '<e2e-reply-1@cq-spb.test>',
         body: '状态：滞后\n进度：35%\n原因：设计变更，7月底前完成。',
@@ -462,14 +454,7 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
       expect(first.reason).toBe('设计变更，7月底前完成。');
       expect(first.text).not.toContain('原始邮件');
 
-      const check = new ImapFlow({
-        host: imap.host,
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-      await check.connect();
+      const check = await connectImap(imap);
       const lock = await check.getMailboxLock('INBOX');
       const unseen = (await check.search({ seen: false }, { uid: true })) || [];
       const left = await check.fetchAll(unseen, { envelope: true }, { uid: true });
@@ -483,14 +468,7 @@ describe.skipIf('missing' in dovecot)('mail on real servers', () => {
     });
 
     it('the poller started by duban up picks up a new reply on its own', async () => {
-      const client = new ImapFlow({
-        host: imap.host,
-        port: imap.port,
-        secure: false,
-        auth: { user: imap.user, pass: imap.pass },
-        logger: false,
-      });
-      await client.connect();
+      const client = await connectImap(imap);
       await client.append(
         'INBOX',
         reply({ messageId: '<e2e-reply-3@cq-spb.test>', body: '状态：完成\n进度：100%' }),

@@ -18,13 +18,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { localDevEnv } from '../helpers/temporal.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
-import { dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
+import { connectImap, dovecotBinary, startDovecot, type Dovecot } from '../helpers/dovecot.ts';
 import { freePort } from '../helpers/ports.ts';
 import { seedTaskSet } from '../workflow/harness.ts';
 import { buildTaskInputs } from '../../client/start/task-inputs.ts';
@@ -66,14 +65,7 @@ const address = (field: ParsedMail['to']) =>
   (Array.isArray(field) ? field : field ? [field] : []).flatMap((a) => a.value.map((v) => v.address));
 
 async function append(raw: string): Promise<void> {
-  const client = new ImapFlow({
-    host: imap.host,
-    port: imap.port,
-    secure: false,
-    auth: { user: imap.user, pass: imap.pass },
-    logger: false,
-  });
-  await client.connect();
+  const client = await connectImap(imap);
   await client.append('INBOX', raw);
   await client.logout();
 }
