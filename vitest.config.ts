@@ -4,7 +4,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
  * The longest files, longest first (per-file durations of a full run, in
- * seconds under load, 2026-12). Two forks finish together only if the long
+ * seconds, a fresh clone's run on the quiet machine, 2026-12-03). Two forks finish together only if the long
  * poles start first: vitest orders by the durations it cached on this
  * machine, and a fresh clone has none (it then runs larger files first,
  * which put the two simulated years near the end). Files not listed follow
@@ -12,24 +12,21 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * renamed or gone is simply not found here.
  */
 const LONGEST_FIRST = [
-  'test/integration/workflow-simulate.test.ts', // 247
-  'test/integration/workflow-simulate-silent.test.ts', // 120
-  'test/integration/import-cli.test.ts', // 141
-  'test/integration/up.test.ts', // 126
-  'test/integration/audit-append-only.test.ts', // 110
-  'test/integration/cli-help.test.ts', // 104
-  'test/workflow/conversation.test.ts', // 94
-  'test/workflow/restart.test.ts', // 87
-  'test/integration/cadence.test.ts', // 81
-  'test/integration/mail-cli.test.ts', // 76
-  'test/integration/audit-cli.test.ts', // 70
-  'test/integration/user-cli.test.ts', // 58
-  'test/integration/mail-workflow-e2e.test.ts', // 52
-  'test/hostile/stack.test.ts', // 52
-  'test/integration/env-file.test.ts', // 44
-  'test/integration/migrate.test.ts', // 41
-  'test/e2e/desk.test.ts', // 39
-  'test/integration/worker-intake.test.ts', // 38
+  'test/integration/workflow-simulate.test.ts', // 84
+  'test/integration/up.test.ts', // 49
+  'test/integration/workflow-simulate-silent.test.ts', // 35
+  'test/integration/cli-help.test.ts', // 29
+  'test/integration/worker-intake.test.ts', // 26
+  'test/integration/mail-cli.test.ts', // 24
+  'test/integration/import-cli.test.ts', // 20
+  'test/integration/audit-cli.test.ts', // 16
+  'test/e2e/desk.test.ts', // 14
+  'test/workflow/restart.test.ts', // 14
+  'test/integration/intake.test.ts', // 12
+  'test/integration/cadence.test.ts', // 12
+  'test/integration/mail-workflow-e2e.test.ts', // 11
+  'test/integration/env-file.test.ts', // 11
+  'test/integration/user-cli.test.ts', // 9
 ];
 
 class LongestFirst extends BaseSequencer {
