@@ -3,9 +3,9 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * The longest files, longest first (per-file durations of a full run, in
- * seconds, a fresh clone's run on the quiet machine, 2026-12-03). Two forks finish together only if the long
- * poles start first: vitest orders by the durations it cached on this
+ * The longest files, longest first (per-file durations in seconds of a
+ * fresh clone's full run on a quiet machine, 2026-12-03). Two forks finish
+ * together only if the long poles start first: vitest orders by the durations it cached on this
  * machine, and a fresh clone has none (it then runs larger files first,
  * which put the two simulated years near the end). Files not listed follow
  * in vitest's own order. Revise when a file's time changes a lot; a file
